@@ -1,0 +1,61 @@
+import { realpath, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { invalidArgument, isErrno, notFound } from '../lib/index.js';
+import { Digester, type Digest } from '../oci/index.js';
+import { LayerWriter, type WriteOptions } from './layer-writer.js';
+import { TarReader } from './tar-reader.js';
+
+export type ApplyOptions = WriteOptions;
+
+export interface ApplyResult {
+  /** Digest of the uncompressed tar: the image config's `rootfs.diff_ids` entry. */
+  diffId: Digest;
+  /** Uncompressed tar size in bytes. */
+  size: number;
+}
+
+/**
+ * Applies an uncompressed layer tar (see openLayerStream) onto `target`, as Docker and
+ * containerd do, and digests it on the way. Nothing outside `target` is ever created,
+ * changed or removed; a hostile entry fails the whole apply with an invalid-argument error
+ * naming it. A failed apply leaves `target` half written: callers apply into a fresh
+ * snapshot and discard it on error. Bytes after the tar's end marker are read and digested
+ * too, since the diffId covers the whole stream.
+ */
+export async function applyLayer(tar: Readable, target: string, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const { root, setgid } = await resolveTarget(target);
+  const digester = new Digester();
+  const writer = new LayerWriter(root, setgid, options);
+  const reader = new TarReader(writer);
+  try {
+    for await (const chunk of tar as AsyncIterable<unknown>) {
+      const bytes = asBuffer(chunk);
+      digester.update(bytes);
+      reader.push(bytes);
+    }
+    reader.end();
+    writer.finish();
+  } finally {
+    writer.close();
+  }
+  return { diffId: digester.digest(), size: digester.size };
+}
+
+async function resolveTarget(target: string): Promise<{ root: string; setgid: boolean }> {
+  try {
+    // The target itself may sit behind a link (e.g. /tmp); its real path is the root.
+    const root = await realpath(target);
+    const st = await stat(root);
+    if (!st.isDirectory()) throw invalidArgument(`layer target ${target} is not a directory`);
+    return { root, setgid: (st.mode & 0o2000) !== 0 };
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw notFound(`layer target ${target} does not exist`, err);
+    throw err;
+  }
+}
+
+function asBuffer(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw invalidArgument('layer stream must yield bytes, not strings or objects');
+}

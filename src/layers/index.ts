@@ -1,0 +1,26 @@
+export { applyLayer, type ApplyOptions, type ApplyResult } from './apply.js';
+export { openLayerStream } from './decompress.js';
+export { diffUpperDir, tarDirectory, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './diff.js';
+export {
+  Snapshotter,
+  type ActiveSnapshot,
+  type ActiveSnapshots,
+  type PendingCommit,
+  type SnapshotInfo,
+  type SnapshotReader,
+  type SnapshotterOptions,
+  type SnapshotWriter,
+} from './snapshots.js';
+export { chainIds } from './snapshots-chain.js';
+export {
+  bindMount,
+  isMountPoint,
+  mountOverlay,
+  mountsUnder,
+  overlayOptions,
+  unmount,
+  unmountAllUnder,
+  MAX_MOUNT_DATA,
+  MAX_OVERLAY_LOWERS,
+  type OverlaySpec,
+} from './overlay-mount.js';

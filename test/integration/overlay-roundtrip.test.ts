@@ -1,0 +1,196 @@
+/*
+ * Overlay round trip: a base layer applied into a snapshot, changed through a mounted
+ * overlay, diffed from the upper dir, then base + diff applied elsewhere (into a plain
+ * directory, and as a second snapshot mounted again) must give the same tree.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { type BigIntStats } from 'node:fs';
+import {
+  chmod,
+  chown,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { getAttribute, listAttributes, setAttribute } from 'fs-xattr';
+import { applyLayer, chainIds, diffUpperDir, Snapshotter, tarDirectory, unmountAllUnder } from '../../src/layers/index.js';
+import { digestOf, type Digest } from '../../src/oci/index.js';
+
+const run = promisify(execFile);
+
+interface Node {
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  content?: string;
+  target?: string;
+  rdev?: string;
+  xattrs: Record<string, string>;
+}
+
+/** A comparable picture of a tree: every path's metadata, and which paths share an inode. */
+async function describe(root: string): Promise<{ nodes: Record<string, Node>; links: string[][] }> {
+  const nodes: Record<string, Node> = {};
+  const inodes = new Map<string, string[]>();
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    for (const name of (await readdir(dir)).sort()) {
+      const path = join(dir, name);
+      const rel = prefix + name;
+      const st: BigIntStats = await lstat(path, { bigint: true });
+      const node: Node = {
+        type: typeOf(st),
+        mode: Number(st.mode & 0o7777n),
+        uid: Number(st.uid),
+        gid: Number(st.gid),
+        xattrs: {},
+      };
+      if (st.isFile()) node.content = createHash('sha256').update(await readFile(path)).digest('hex');
+      if (st.isSymbolicLink()) node.target = await readlink(path);
+      if (st.isCharacterDevice() || st.isBlockDevice()) node.rdev = String(st.rdev);
+      if (!st.isSymbolicLink()) {
+        for (const attr of (await listAttributes(path)).sort()) {
+          if (attr.startsWith('trusted.overlay.')) continue;
+          node.xattrs[attr] = (await getAttribute(path, attr)).toString('hex');
+        }
+      }
+      nodes[rel] = node;
+      if (!st.isDirectory() && st.nlink > 1n) {
+        const key = `${st.dev}:${st.ino}`;
+        inodes.set(key, [...(inodes.get(key) ?? []), rel]);
+      }
+      if (st.isDirectory()) await walk(path, `${rel}/`);
+    }
+  };
+  await walk(root, '');
+  const links = [...inodes.values()].filter((group) => group.length > 1).map((group) => group.sort());
+  return { nodes, links: links.sort((a, b) => (a[0] ?? '').localeCompare(b[0] ?? '')) };
+}
+
+function typeOf(st: BigIntStats): string {
+  if (st.isDirectory()) return 'dir';
+  if (st.isFile()) return 'file';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  return 'other';
+}
+
+async function buffer(tar: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function makeBase(dir: string): Promise<void> {
+  await mkdir(join(dir, 'etc/conf.d'), { recursive: true });
+  await mkdir(join(dir, 'var/cache/app/nested'), { recursive: true });
+  await mkdir(join(dir, 'bin'));
+  await mkdir(join(dir, 'tmp'));
+  await chmod(join(dir, 'tmp'), 0o1777);
+  await writeFile(join(dir, 'etc/hostname'), 'base\n');
+  await writeFile(join(dir, 'etc/conf.d/a.conf'), 'a=1\n');
+  await writeFile(join(dir, 'etc/conf.d/b.conf'), 'b=1\n');
+  await writeFile(join(dir, 'var/cache/app/one'), '1');
+  await writeFile(join(dir, 'var/cache/app/nested/two'), '2');
+  await writeFile(join(dir, 'bin/tool'), '#!/bin/sh\necho tool\n');
+  await chmod(join(dir, 'bin/tool'), 0o4755);
+  await link(join(dir, 'bin/tool'), join(dir, 'bin/tool-alias'));
+  await symlink('tool', join(dir, 'bin/link'));
+  await writeFile(join(dir, 'owned'), 'owned');
+  await chown(join(dir, 'owned'), 1000, 1000);
+  await writeFile(join(dir, 'with-xattr'), 'x');
+  await setAttribute(join(dir, 'with-xattr'), 'user.base', 'base-value');
+  await run('mkfifo', [join(dir, 'fifo')]);
+  await run('mknod', [join(dir, 'null'), 'c', '1', '3']);
+}
+
+async function change(root: string): Promise<void> {
+  await writeFile(join(root, 'etc/hostname'), 'changed\n');
+  await rm(join(root, 'etc/conf.d/b.conf'));
+  await rm(join(root, 'var/cache/app'), { recursive: true });
+  await mkdir(join(root, 'var/cache/app'));
+  await writeFile(join(root, 'var/cache/app/fresh'), 'fresh');
+  await mkdir(join(root, 'new/deep'), { recursive: true });
+  await writeFile(join(root, 'new/deep/file'), 'new');
+  await link(join(root, 'new/deep/file'), join(root, 'new/hard'));
+  await chown(join(root, 'owned'), 2000, 3000);
+  await chmod(join(root, 'etc/hostname'), 0o600);
+  await setAttribute(join(root, 'with-xattr'), 'user.added', Buffer.from([0, 0xff, 1]));
+  await setAttribute(join(root, 'etc/hostname'), 'user.copied-up', 'yes');
+  await unlink(join(root, 'bin/link'));
+  await symlink('/elsewhere', join(root, 'bin/link'));
+  await rename(join(root, 'etc/conf.d/a.conf'), join(root, 'etc/conf.d/renamed.conf'));
+  await rm(join(root, 'fifo'));
+  await run('mknod', [join(root, 'zero'), 'c', '1', '5']);
+}
+
+test('overlay round trip: apply, change, diff, apply elsewhere gives the same tree', async () => {
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'berth-roundtrip-')));
+  let snapshotter: Snapshotter | undefined;
+  try {
+    const base = join(dir, 'base');
+    await mkdir(base);
+    await makeBase(base);
+    const baseTar = await buffer(tarDirectory(base));
+
+    snapshotter = await Snapshotter.open(join(dir, 'root'));
+    const s = snapshotter;
+    const [c1] = chainIds([digestOf(baseTar)]) as [Digest];
+    const first = await s.prepareCommit(c1);
+    const applied = await applyLayer(Readable.from([baseTar]), await first.mount());
+    assert.equal(applied.diffId, c1);
+    await first.commit();
+    assert.deepEqual(await describe(s.get(c1).path), await describe(base), 'the base layer applies faithfully');
+
+    const active = await s.createActive('roundtrip', c1);
+    const merged = await s.mount('roundtrip');
+    await change(merged);
+    const expected = await describe(merged);
+    await s.unmount('roundtrip');
+    const diffTar = await buffer(diffUpperDir(active.upper));
+
+    // Base + diff applied into a plain directory.
+    const out = join(dir, 'out');
+    await mkdir(out);
+    await applyLayer(Readable.from([baseTar]), out);
+    const diffResult = await applyLayer(Readable.from([diffTar]), out);
+    assert.deepEqual(await describe(out), expected);
+
+    // The diff as a second snapshot, mounted on top of the first.
+    assert.equal(diffResult.diffId, digestOf(diffTar));
+    const [, c2] = chainIds([applied.diffId, diffResult.diffId]) as [Digest, Digest];
+    const second = await s.prepareCommit(c2, c1);
+    // applyLayer deletes what whiteouts name: through the merged view of c1 those
+    // deletions become overlay whiteouts in the new layer.
+    await applyLayer(Readable.from([diffTar]), await second.mount());
+    await second.commit();
+    await s.createActive('check', c2);
+    const view = await s.mount('check');
+    assert.deepEqual(await describe(view), expected);
+    await s.removeActive('check');
+    await s.removeActive('roundtrip');
+  } finally {
+    await unmountAllUnder(dir);
+    snapshotter?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
