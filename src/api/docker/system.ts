@@ -1,0 +1,103 @@
+import os from 'node:os';
+import type { Router } from './http.js';
+import { sendJson } from './http.js';
+import type { Engine } from '../../engine/index.js';
+import { API_VERSION, MIN_API_VERSION } from './version.js';
+
+export interface DaemonIdentity {
+  /** berth's own version. */
+  version: string;
+  /** Stable ID of this daemon's root. */
+  id: string;
+}
+
+const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', s390x: 's390x', ppc64: 'ppc64le' };
+
+export function systemRoutes(router: Router, engine: Engine, identity: DaemonIdentity): void {
+  const ping = (res: import('node:http').ServerResponse, head: boolean): void => {
+    res.writeHead(200, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Api-Version': API_VERSION,
+      'Ostype': 'linux',
+      'Docker-Experimental': 'false',
+      'Builder-Version': '1',
+      'Cache-Control': 'no-cache, no-store, must-revalidate',
+      'Pragma': 'no-cache',
+    });
+    res.end(head ? undefined : 'OK');
+  };
+  router.add('GET', /^\/_ping$/, ({ req, res }) => ping(res, req.method === 'HEAD'));
+
+  router.add('GET', /^\/version$/, ({ res }) => {
+    const arch = goArch[process.arch] ?? process.arch;
+    sendJson(res, 200, {
+      Platform: { Name: 'berth' },
+      Components: [
+        {
+          Name: 'Engine',
+          Version: identity.version,
+          Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: arch },
+        },
+      ],
+      Version: identity.version,
+      ApiVersion: API_VERSION,
+      MinAPIVersion: MIN_API_VERSION,
+      GitCommit: '',
+      GoVersion: `node${process.versions.node}`,
+      Os: 'linux',
+      Arch: arch,
+      KernelVersion: os.release(),
+      BuildTime: '0001-01-01T00:00:00Z',
+    });
+  });
+
+  router.add('GET', /^\/info$/, async ({ res }) => {
+    const images = await engine.images.list();
+    sendJson(res, 200, {
+      ID: identity.id,
+      Containers: 0,
+      ContainersRunning: 0,
+      ContainersPaused: 0,
+      ContainersStopped: 0,
+      Images: images.length,
+      Driver: 'overlay2',
+      DriverStatus: [['Backing Filesystem', 'extfs']],
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['k8s-file'] },
+      MemoryLimit: true,
+      SwapLimit: true,
+      CpuCfsPeriod: true,
+      CpuCfsQuota: true,
+      CPUShares: true,
+      PidsLimit: true,
+      IPv4Forwarding: true,
+      Debug: false,
+      NFd: 0,
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: 'k8s-file',
+      CgroupDriver: 'cgroupfs',
+      NEventsListener: 0,
+      KernelVersion: os.release(),
+      OperatingSystem: 'berth',
+      OSVersion: '',
+      OSType: 'linux',
+      Architecture: os.machine(),
+      IndexServerAddress: 'https://index.docker.io/v1/',
+      RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+      NCPU: os.availableParallelism(),
+      MemTotal: os.totalmem(),
+      DockerRootDir: engine.root,
+      Name: os.hostname(),
+      Labels: [],
+      ExperimentalBuild: false,
+      ServerVersion: identity.version,
+      Runtimes: {},
+      DefaultRuntime: 'runc',
+      LiveRestoreEnabled: true,
+      Isolation: '',
+      InitBinary: '',
+      SecurityOptions: ['name=seccomp,profile=builtin'],
+      Warnings: null,
+    });
+  });
+}

@@ -1,0 +1,34 @@
+import { parseVerbArgs } from '../args.js';
+import { defaultRoot, defaultRun, type CommandContext } from '../context.js';
+
+export async function daemon(ctx: CommandContext): Promise<number> {
+  parseVerbArgs('daemon', ctx.args, {});
+  const { runDaemon } = await import('../../daemon/index.js');
+  return runDaemon({
+    root: ctx.globals.root ?? defaultRoot,
+    run: ctx.globals.run ?? defaultRun,
+    hosts: ctx.globals.host ? [ctx.globals.host] : [],
+  });
+}
+
+export async function version(ctx: CommandContext): Promise<void> {
+  const { values } = parseVerbArgs('version', ctx.args, { format: { type: 'string' } });
+  const client = await ctx.client();
+  const server = await client.json<{ Version: string; ApiVersion: string; Os: string; Arch: string; KernelVersion: string }>(
+    'GET',
+    '/version',
+  );
+  if (values.format === 'json') return ctx.out(JSON.stringify(server, null, 2) + '\n');
+  ctx.out(
+    `Server: berth\n Version:        ${server.Version}\n API version:    ${server.ApiVersion}\n OS/Arch:        ${server.Os}/${server.Arch}\n Kernel:         ${server.KernelVersion}\n`,
+  );
+}
+
+export async function info(ctx: CommandContext): Promise<void> {
+  const { values } = parseVerbArgs('info', ctx.args, { format: { type: 'string' } });
+  const client = await ctx.client();
+  const facts = await client.json<Record<string, unknown>>('GET', '/info');
+  if (values.format === 'json') return ctx.out(JSON.stringify(facts, null, 2) + '\n');
+  const keys = ['ServerVersion', 'DockerRootDir', 'Images', 'Containers', 'Driver', 'KernelVersion', 'OSType', 'Architecture', 'NCPU', 'MemTotal'];
+  ctx.out(keys.map((k) => `${k}: ${String(facts[k])}`).join('\n') + '\n');
+}

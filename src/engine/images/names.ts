@@ -1,0 +1,34 @@
+import { invalidArgument } from '../../lib/index.js';
+import { normalizeReference, parseDigest, type Digest } from '../../oci/index.js';
+
+/**
+ * Images without a name (an import without a reference, or one whose tag moved to another
+ * image) are kept under this reserved name, so the metadata keeps one shape: name → target.
+ * The `@` makes it impossible as a user's tag.
+ */
+const danglingPrefix = 'berth-dangling@';
+
+export const danglingName = (manifest: Digest): string => `${danglingPrefix}${manifest}`;
+export const isDanglingName = (name: string): boolean => name.startsWith(danglingPrefix);
+
+/**
+ * What a user's reference can mean: a name, an image ID prefix, or both (`abc123` could be
+ * either; as Docker, the name is tried first).
+ */
+export interface ImageQuery {
+  name?: string;
+  idPrefix?: string;
+}
+
+const idPattern = /^(?:sha256:)?([a-f0-9]{1,64})$/;
+
+export function parseImageQuery(reference: string): ImageQuery {
+  if (reference === '') throw invalidArgument('empty image reference');
+  const id = idPattern.exec(reference);
+  if (reference.startsWith('sha256:')) {
+    if (!id) parseDigest(reference);
+    return { idPrefix: id?.[1] ?? '' };
+  }
+  if (id && (id[1] ?? '').length === 64) return { idPrefix: id[1] ?? '' };
+  return { name: normalizeReference(reference), ...(id ? { idPrefix: id[1] ?? '' } : {}) };
+}

@@ -1,0 +1,237 @@
+import type { Readable } from 'node:stream';
+import type { ContentStore, Image } from '../../content/index.js';
+import { conflict, invalidArgument, isNotFound, notFound } from '../../lib/index.js';
+import { normalizeReference, parseReference, type Descriptor, type Digest } from '../../oci/index.js';
+import { saveArchive } from './archive-save.js';
+import { loadArchive } from './archive-load.js';
+import { importRootfs } from './import.js';
+import { danglingName, isDanglingName, parseImageQuery } from './names.js';
+import { resolveTarget, type ResolvedImage } from './resolve.js';
+import type {
+  ArchiveFormat,
+  ImageRecord,
+  ImageService,
+  ImportOptions,
+  LoadResult,
+  ProgressListener,
+  PruneResult,
+  RemovedImage,
+} from './types.js';
+
+/** An image with the name entries that make it up. */
+interface StoredImage extends ImageRecord {
+  target: Descriptor;
+  entries: Image[];
+}
+
+/** Called after images were removed, to reclaim what nothing references any more. */
+export type Reclaimer = () => Promise<number>;
+
+/**
+ * Images over the content store: names → targets in metadata, everything else read from
+ * the (immutable) blobs, so the only state to keep consistent is the name table.
+ */
+export class LocalImageService implements ImageService {
+  private readonly resolved = new Map<Digest, Promise<ResolvedImage>>();
+
+  constructor(
+    private readonly content: ContentStore,
+    private readonly reclaim: Reclaimer,
+  ) {}
+
+  async list(options: { dangling?: boolean } = {}): Promise<ImageRecord[]> {
+    const records = await this.records(this.content.images.list());
+    if (options.dangling === undefined) return records;
+    return records.filter((r) => (r.names.length === 0) === options.dangling);
+  }
+
+  async get(reference: string): Promise<ImageRecord> {
+    return (await this.find(reference)).record;
+  }
+
+  async tag(source: string, target: string): Promise<void> {
+    const ref = parseReference(target);
+    if (ref.digest) throw invalidArgument(`refusing to create a tag with a digest reference: ${target}`);
+    const { entry } = await this.find(source);
+    await this.setName(normalizeReference(target), entry.target);
+  }
+
+  async remove(reference: string, options: { force?: boolean } = {}): Promise<RemovedImage[]> {
+    const { record, byName } = await this.find(reference);
+    const removed: RemovedImage[] = [];
+    if (byName && record.names.length > 1) {
+      await this.content.images.delete(byName);
+      return [{ untagged: byName }];
+    }
+    if (!byName && record.names.length > 1 && !options.force) {
+      throw conflict(
+        `conflict: unable to delete ${shortId(record.id)} (must be forced) - image is referenced in multiple repositories`,
+      );
+    }
+    for (const name of record.names) removed.push({ untagged: name });
+    await this.deleteImage(record);
+    removed.push({ deleted: record.id });
+    await this.reclaim();
+    return removed;
+  }
+
+  async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
+    const removed: RemovedImage[] = [];
+    for (const record of await this.records(this.content.images.list())) {
+      if (record.names.length > 0 && !options.all) continue;
+      for (const name of record.names) removed.push({ untagged: name });
+      await this.deleteImage(record);
+      removed.push({ deleted: record.id });
+    }
+    return { removed, reclaimedBytes: await this.reclaim() };
+  }
+
+  async importRootfs(tar: Readable, options: ImportOptions = {}): Promise<ImageRecord> {
+    const name = options.reference ? normalizeReference(options.reference) : undefined;
+    const target = await this.content.leases.withLease(async (lease) => {
+      const descriptor = await importRootfs(this.content, lease, tar, options);
+      await this.setName(name ?? danglingName(descriptor.digest), descriptor);
+      return descriptor;
+    });
+    return this.recordFor(target.digest);
+  }
+
+  async save(references: string[], format: ArchiveFormat): Promise<Readable> {
+    const images = [];
+    for (const reference of references) {
+      const { record, byName } = await this.find(reference);
+      images.push({ resolved: await this.resolve(record.target), names: byName ? [byName] : [] });
+    }
+    return saveArchive(this.content, images, format);
+  }
+
+  async load(archive: Readable, progress?: ProgressListener): Promise<LoadResult> {
+    return this.content.leases.withLease(async (lease) => {
+      const loaded = await loadArchive(this.content, lease, archive, progress);
+      const result: LoadResult = { names: [], ids: [] };
+      for (const image of loaded) {
+        // Reading the image through proves the archive held every blob it names.
+        const resolved = await this.resolve(image.target);
+        for (const layer of resolved.manifest.layers) {
+          if (!(await this.content.blobs.has(layer.digest))) {
+            throw invalidArgument(`archive is missing layer ${layer.digest}`);
+          }
+        }
+        if (image.names.length === 0) {
+          await this.setName(danglingName(image.target.digest), image.target);
+          result.ids.push(resolved.manifest.config.digest);
+        }
+        for (const name of image.names) {
+          await this.setName(name, image.target);
+          result.names.push(name);
+        }
+      }
+      return result;
+    });
+  }
+
+  /** Reads a target once; blobs are immutable, so the answer never changes. */
+  private resolve(target: Descriptor): Promise<ResolvedImage> {
+    let cached = this.resolved.get(target.digest);
+    if (!cached) {
+      cached = resolveTarget(this.content, target);
+      cached.catch(() => this.resolved.delete(target.digest));
+      this.resolved.set(target.digest, cached);
+    }
+    return cached;
+  }
+
+  /** Groups name entries by image ID (config digest), the unit Docker lists. */
+  private async records(entries: Image[]): Promise<StoredImage[]> {
+    const byId = new Map<Digest, StoredImage>();
+    for (const entry of entries) {
+      let resolved: ResolvedImage;
+      try {
+        resolved = await this.resolve(entry.target);
+      } catch (err) {
+        if (isNotFound(err)) continue; // its blobs are gone (an interrupted load): not an image
+        throw err;
+      }
+      const id = resolved.manifest.config.digest;
+      let record = byId.get(id);
+      if (!record) {
+        record = {
+          id,
+          names: [],
+          digests: [],
+          manifestDigest: resolved.manifestDigest,
+          manifestMediaType: resolved.manifestMediaType,
+          config: resolved.config,
+          size: resolved.manifest.layers.reduce((sum, l) => sum + l.size, 0),
+          recordedAt: entry.updatedAt,
+          target: entry.target,
+          entries: [],
+        };
+        byId.set(id, record);
+      }
+      record.entries.push(entry);
+      if (!isDanglingName(entry.name)) record.names.push(entry.name);
+      if (entry.updatedAt > record.recordedAt) record.recordedAt = entry.updatedAt;
+    }
+    return [...byId.values()]
+      .map((r) => ({ ...r, names: r.names.sort() }))
+      .sort((a, b) => b.recordedAt.getTime() - a.recordedAt.getTime());
+  }
+
+  private async recordFor(targetDigest: Digest): Promise<ImageRecord> {
+    const all = await this.records(this.content.images.list());
+    const record = all.find((r) => r.entries.some((e) => e.target.digest === targetDigest));
+    if (!record) throw notFound(`No such image: ${targetDigest}`);
+    return record;
+  }
+
+  private async find(reference: string): Promise<{
+    record: StoredImage;
+    entry: Image;
+    byName?: string;
+  }> {
+    const query = parseImageQuery(reference);
+    const all = await this.records(this.content.images.list());
+    if (query.name !== undefined) {
+      for (const record of all) {
+        const entry = record.entries.find((e) => e.name === query.name);
+        if (entry) return { record, entry, byName: entry.name };
+      }
+    }
+    if (query.idPrefix !== undefined) {
+      const prefix = `sha256:${query.idPrefix}`;
+      const matches = all.filter((r) => r.id.startsWith(prefix));
+      if (matches.length > 1) throw invalidArgument(`image ID prefix ${query.idPrefix} is ambiguous`);
+      const [record] = matches;
+      const [entry] = record?.entries ?? [];
+      if (record && entry) return { record, entry };
+    }
+    throw notFound(`No such image: ${reference}`);
+  }
+
+  /** Points a name at a target; an image left without names is kept as dangling, as Docker does. */
+  private async setName(name: string, target: Descriptor): Promise<void> {
+    const { images } = this.content;
+    let previous: Image | undefined;
+    try {
+      previous = images.get(name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const descriptor = { mediaType: target.mediaType, digest: target.digest, size: target.size };
+    await images.upsert(name, descriptor);
+    if (!isDanglingName(name)) {
+      const dangling = danglingName(target.digest);
+      if (images.namesFor(target.digest).includes(dangling)) await images.delete(dangling);
+    }
+    if (previous && previous.target.digest !== target.digest && images.namesFor(previous.target.digest).length === 0) {
+      await images.upsert(danglingName(previous.target.digest), previous.target);
+    }
+  }
+
+  private async deleteImage(record: StoredImage): Promise<void> {
+    for (const entry of record.entries) await this.content.images.delete(entry.name);
+  }
+}
+
+const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);

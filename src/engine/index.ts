@@ -1,0 +1,11 @@
+export { openEngine, type Engine, type EngineOptions } from './engine.js';
+export type {
+  ArchiveFormat,
+  ImageRecord,
+  ImageService,
+  ImportOptions,
+  LoadResult,
+  ProgressListener,
+  PruneResult,
+  RemovedImage,
+} from './images/types.js';
