@@ -1,11 +1,14 @@
-import { realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { invalidArgument, isErrno, notFound } from '../lib/index.js';
+import { failedPrecondition, invalidArgument, isErrno, notFound } from '../lib/index.js';
 import { Digester, type Digest } from '../oci/index.js';
-import { LayerWriter, type WriteOptions } from './layer-writer.js';
+import { LayerWriter, type WhiteoutMode, type WriteOptions } from './layer-writer.js';
 import { TarReader } from './tar-reader.js';
 
 export type ApplyOptions = WriteOptions;
+export type { WhiteoutMode };
+
+const WHITEOUT_MODES: readonly string[] = ['delete', 'overlay'] satisfies WhiteoutMode[];
 
 export interface ApplyResult {
   /** Digest of the uncompressed tar: the image config's `rootfs.diff_ids` entry. */
@@ -21,9 +24,18 @@ export interface ApplyResult {
  * naming it. A failed apply leaves `target` half written: callers apply into a fresh
  * snapshot and discard it on error. Bytes after the tar's end marker are read and digested
  * too, since the diffId covers the whole stream.
+ *
+ * With `whiteouts: 'overlay'` the target must be an empty directory that will hold this
+ * layer alone (a snapshot's `PendingCommit.path`): whiteouts are then written as overlayfs
+ * stores them instead of deleting, see WriteOptions and OverlayWhiteouts.
  */
 export async function applyLayer(tar: Readable, target: string, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const mode = options.whiteouts ?? 'delete';
+  if (!WHITEOUT_MODES.includes(mode)) throw invalidArgument(`unknown whiteout mode ${JSON.stringify(mode)}`);
   const { root, setgid } = await resolveTarget(target);
+  if (mode === 'overlay' && (await readdir(root)).length > 0) {
+    throw failedPrecondition(`layer target ${target} must be empty to apply a layer with overlay whiteouts`);
+  }
   const digester = new Digester();
   const writer = new LayerWriter(root, setgid, options);
   const reader = new TarReader(writer);

@@ -4,12 +4,13 @@
  * refused entry fails with an invalid-argument error naming it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { listAttributesSync } from 'fs-xattr';
 import { errorKind } from '../lib/index.js';
-import { applyLayer } from './apply.js';
+import { applyLayer, type ApplyOptions } from './apply.js';
 import { buildTar, makeSandbox, snapshotTree, streamOf, type FixtureEntry, type Sandbox } from './layer-fixtures.js';
 
 interface Hostile {
@@ -23,7 +24,11 @@ interface Hostile {
 /** A name no test would create by accident, checked in the shared temp dir too. */
 const stray = `berth-escape-${process.pid}`;
 
-async function hostile(fn: (h: Hostile) => Promise<void>): Promise<void> {
+/**
+ * With `whiteouts: 'overlay'` every apply goes into an emptied target, as that mode needs:
+ * each layer is its own snapshot directory there.
+ */
+async function hostile(fn: (h: Hostile) => Promise<void>, options: ApplyOptions = {}): Promise<void> {
   const box = makeSandbox('hostile');
   const sentinel = join(box.dir, 'sentinel');
   mkdirSync(join(sentinel, 'sub'), { recursive: true });
@@ -33,10 +38,18 @@ async function hostile(fn: (h: Hostile) => Promise<void>): Promise<void> {
     ...snapshotTree(box.dir, (path) => path === box.target),
     `tmp has stray: ${existsSync(join(tmpdir(), stray))}`,
     `root has stray: ${existsSync(join('/', stray))}`,
+    // An opaque mark or any attribute set on the way out.
+    ...[box.dir, sentinel, join(sentinel, 'sub'), join(sentinel, 'keep')].map(
+      (path) => `${path} xattrs: ${listAttributesSync(path).sort().join(',')}`,
+    ),
   ];
   const before = outside();
   const apply = async (entries: FixtureEntry[]): Promise<void> => {
-    await applyLayer(streamOf(await buildTar(entries)), box.target);
+    if (options.whiteouts === 'overlay') {
+      // Emptied, not recreated: that would change the temp dir's mtime.
+      for (const name of readdirSync(box.target)) rmSync(join(box.target, name), { recursive: true, force: true });
+    }
+    await applyLayer(streamOf(await buildTar(entries)), box.target, options);
   };
   const refuse = async (entries: FixtureEntry[], entry: string, reason?: RegExp): Promise<void> => {
     await assert.rejects(apply(entries), (err: Error) => {
@@ -245,4 +258,63 @@ describe('hostile layers: whiteouts', () => {
       assert.ok(!existsSync(join(h.box.target, 'lower')));
       assert.ok(existsSync(join(h.box.target, 'new')));
     }));
+});
+
+describe('hostile layers: overlay whiteouts', () => {
+  const overlay = { whiteouts: 'overlay' } as const;
+  const isDevice = (path: string): boolean => lstatSync(path, { throwIfNoEntry: false })?.isCharacterDevice() === true;
+
+  for (const name of ['.wh..', '.wh...', 'sub/.wh..', 'sub/.wh...', '.wh.']) {
+    it(`refuses ${name}`, () => hostile((h) => h.refuse([file('sub/f'), { name, type: 'file' }], name, /whiteout/), overlay));
+  }
+
+  for (const name of ['../.wh.sentinel', 'a/../../.wh.sentinel', '../sentinel/.wh.keep', '../sentinel/.wh..wh..opq', '/.wh.etc', `../${stray}/.wh..wh..opq`]) {
+    it(`refuses ${name}`, () => hostile((h) => h.refuse([{ name, type: 'file' }], name), overlay));
+  }
+
+  it('refuses whiteouts and opaque markers through an escaping link of the same layer', () =>
+    hostile(async (h) => {
+      const links = [symlink('out', '../sentinel'), symlink('root', '../..'), symlink('abs', '/../sentinel')];
+      await h.refuse([...links, { name: 'out/.wh.keep', type: 'file' }], 'out/.wh.keep', /leaves the layer root/);
+      await h.refuse([...links, { name: 'out/.wh.sub', type: 'file' }], 'out/.wh.sub');
+      await h.refuse([...links, { name: 'out/.wh..wh..opq', type: 'file' }], 'out/.wh..wh..opq');
+      await h.refuse([...links, { name: 'out/sub/.wh..wh..opq', type: 'file' }], 'out/sub/.wh..wh..opq');
+      await h.refuse([...links, { name: 'root/.wh.sentinel', type: 'file' }], 'root/.wh.sentinel');
+      await h.refuse([...links, { name: 'abs/.wh..wh..opq', type: 'file' }], 'abs/.wh..wh..opq');
+    }, overlay));
+
+  it('never makes a whiteout or opaque mark through a directory later replaced by an escaping link', () =>
+    hostile(async (h) => {
+      // Whiteouts are made at the end: by then d and e lead out of the root.
+      await h.apply([
+        { name: 'd/', type: 'directory' },
+        { name: 'd/.wh.keep', type: 'file' },
+        { name: 'd/.wh.new', type: 'file' },
+        { name: 'd/sub/.wh..wh..opq', type: 'file' },
+        { name: 'd/.wh..wh..opq', type: 'file' },
+        symlink('d', '../sentinel'),
+        { name: 'e/.wh.sentinel', type: 'file' },
+        { name: 'e/.wh..wh..opq', type: 'file' },
+        symlink('e', '..'),
+      ]);
+      assert.equal(readlinkSync(join(h.box.target, 'd')), '../sentinel');
+      assert.equal(readFileSync(join(h.sentinel, 'keep'), 'utf8'), 'precious');
+      assert.ok(!existsSync(join(h.sentinel, 'new')));
+    }, overlay));
+
+  it('replaces a link by the directory entry before marking it opaque, and whites out a link itself', () =>
+    hostile(async (h) => {
+      await h.apply([
+        symlink('d', '../sentinel'),
+        { name: 'd/', type: 'directory' },
+        { name: 'd/.wh..wh..opq', type: 'file' },
+        { name: 'd/.wh.keep', type: 'file' },
+        symlink('l', '../sentinel/keep'),
+        { name: '.wh.l', type: 'file' },
+      ]);
+      assert.ok(lstatSync(join(h.box.target, 'd')).isDirectory());
+      assert.ok(isDevice(join(h.box.target, 'd/keep')));
+      // The layer's own link wins over its whiteout, and is not followed.
+      assert.equal(readlinkSync(join(h.box.target, 'l')), '../sentinel/keep');
+    }, overlay));
 });

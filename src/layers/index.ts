@@ -1,4 +1,4 @@
-export { applyLayer, type ApplyOptions, type ApplyResult } from './apply.js';
+export { applyLayer, type ApplyOptions, type ApplyResult, type WhiteoutMode } from './apply.js';
 export { openLayerStream } from './decompress.js';
 export { diffUpperDir, tarDirectory, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './diff.js';
 export {
@@ -11,7 +11,8 @@ export {
   type SnapshotterOptions,
   type SnapshotWriter,
 } from './snapshots.js';
-export { chainIds } from './snapshots-chain.js';
+export { chainIdOf, chainIds } from './snapshots-chain.js';
+export { unpackLayer, type UnpackRequest } from './unpack.js';
 export {
   bindMount,
   isMountPoint,

@@ -3,10 +3,11 @@
  * outside a target directory changed. Not part of the public API.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, type BigIntStats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { getAttributeSync, listAttributesSync } from 'fs-xattr';
 import { pack, type Header } from 'tar-stream';
 
 export type FixtureEntry = Partial<Header> & {
@@ -146,4 +147,65 @@ export function majorMinor(rdev: number): [number, number] {
   const major = Number((BigInt(rdev) >> 8n) & 0xfffn) | Number((BigInt(rdev) >> 32n) & ~0xfffn);
   const minor = Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn);
   return [major, minor];
+}
+
+export interface TreeNode {
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Not for directories: a merged overlay directory takes the upper's times. */
+  mtimeMs?: number;
+  content?: string;
+  target?: string;
+  rdev?: string;
+  xattrs: Record<string, string>;
+}
+
+/**
+ * A comparable picture of what a tree shows, keyed by relative path: comparable between a
+ * plain directory and an overlay mount of the same content. Directory sizes, link counts
+ * and times, and overlayfs' own attributes are left out; which paths share an inode is
+ * listed separately.
+ */
+export function describeTree(root: string): { nodes: Record<string, TreeNode>; links: string[][] } {
+  const nodes: Record<string, TreeNode> = {};
+  const inodes = new Map<string, string[]>();
+  const walk = (dir: string, prefix: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      const rel = prefix + name;
+      const st: BigIntStats = lstatSync(path, { bigint: true });
+      const node: TreeNode = { type: typeOf(st), mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid), xattrs: {} };
+      if (!st.isDirectory()) node.mtimeMs = Number(st.mtimeMs);
+      if (st.isFile()) node.content = createHash('sha256').update(readFileSync(path)).digest('hex');
+      if (st.isSymbolicLink()) node.target = readlinkSync(path);
+      if (st.isCharacterDevice() || st.isBlockDevice()) node.rdev = String(st.rdev);
+      if (!st.isSymbolicLink()) {
+        for (const attr of listAttributesSync(path).sort()) {
+          if (attr.startsWith('trusted.overlay.')) continue;
+          node.xattrs[attr] = getAttributeSync(path, attr).toString('hex');
+        }
+      }
+      nodes[rel] = node;
+      if (!st.isDirectory() && st.nlink > 1n) {
+        const key = `${st.dev}:${st.ino}`;
+        inodes.set(key, [...(inodes.get(key) ?? []), rel]);
+      }
+      if (st.isDirectory()) walk(path, `${rel}/`);
+    }
+  };
+  walk(root, '');
+  const links = [...inodes.values()].filter((group) => group.length > 1).map((group) => group.sort());
+  return { nodes, links: links.sort((a, b) => (a[0] ?? '').localeCompare(b[0] ?? '')) };
+}
+
+function typeOf(st: BigIntStats): string {
+  if (st.isDirectory()) return 'dir';
+  if (st.isFile()) return 'file';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  return 'other';
 }

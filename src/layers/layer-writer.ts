@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
@@ -24,11 +23,34 @@ import { badEntry, splitEntryName, whiteoutOf, type WhiteoutKind } from './entry
 import { RootResolver } from './root-resolver.js';
 import type { TarEntryHandler, TarEntrySink, TarHeader } from './tar-reader.js';
 import { creationDefaults, type CreationDefaults } from './creation-defaults.js';
+import { mknodSync } from './mknod.js';
+import { LowerView } from './lower-view.js';
+import { OverlayWhiteouts } from './overlay-whiteouts.js';
 import { applyXattrs } from './xattrs.js';
+
+/**
+ * How whiteouts (`.wh.NAME`, `.wh..wh..opq`) are applied:
+ * - 'delete': remove the lower content they name from the target, which holds the lower
+ *   layers (a plain directory, or a snapshot's merged view).
+ * - 'overlay': the target is the layer's own empty directory, to be stacked by overlayfs;
+ *   whiteouts are written in overlayfs form (see OverlayWhiteouts).
+ */
+export type WhiteoutMode = 'delete' | 'overlay';
 
 export interface WriteOptions {
   /** Keep the applying user as owner instead of the uid/gid in the layer (tar --no-same-owner). */
   noSameOwner?: boolean;
+  /** Default 'delete'. */
+  whiteouts?: WhiteoutMode;
+  /**
+   * 'overlay' only: the parent chain's layer directories, topmost first (what
+   * Snapshotter.lowerDirs gives; [] for a bottom layer), read but never written. With
+   * them, whiteouts and opaque marks are made only where they hide something, and
+   * directories the layer implies without entries take the lower directory's metadata.
+   * A layer that marks its root opaque is refused without them: overlayfs ignores that
+   * mark on a layer root, so it becomes whiteouts of what they hold.
+   */
+  parentLayers?: readonly string[];
 }
 
 // O_EXCL: a file is always created fresh, so an existing symlink is never written through.
@@ -58,10 +80,14 @@ export class LayerWriter implements TarEntryHandler {
   /** Parent of the last entry, whose ancestors markWritten already recorded. */
   private lastParent: string | null = null;
   private readonly defaults: CreationDefaults = creationDefaults();
+  /** Set in overlay mode: whiteouts are converted instead of deleting. */
+  private readonly overlay: OverlayWhiteouts | null;
 
   constructor(root: string, rootIsSetgid: boolean, options: WriteOptions = {}) {
-    this.resolver = new RootResolver(root, rootIsSetgid, (rel) => this.markWritten(rel));
+    this.resolver = new RootResolver(root, rootIsSetgid, (rel) => this.created(rel));
     this.sameOwner = !options.noSameOwner;
+    const lower = options.parentLayers === undefined ? undefined : new LowerView(options.parentLayers);
+    this.overlay = options.whiteouts === 'overlay' ? new OverlayWhiteouts(this.resolver, lower) : null;
   }
 
   entry(h: TarHeader): TarEntrySink | null {
@@ -107,8 +133,10 @@ export class LayerWriter implements TarEntryHandler {
     return null;
   }
 
-  /** Sets directory times; call once every entry is written. */
+  /** Makes overlay whiteouts, then sets directory times; call once every entry is written. */
   finish(): void {
+    // First: a whiteout made in a directory changes its mtime.
+    this.overlay?.finish();
     for (const [rel, [atime, mtime]] of this.dirTimes) {
       // A later entry may have replaced a directory on the way by a symlink: never follow.
       if (this.resolver.isPlainDirectory(rel)) lutimesSync(this.resolver.abs(rel), atime, mtime);
@@ -163,6 +191,8 @@ export class LayerWriter implements TarEntryHandler {
       if (!st.isDirectory()) {
         this.remove(rel, path, st);
         mkdirSync(path, 0o700);
+        // What it replaced was this layer's and hid the lower entry: keep it hidden.
+        this.overlay?.directoryReplaced(rel, h.name);
       }
     }
     this.setMetadata(h, path);
@@ -215,16 +245,8 @@ export class LayerWriter implements TarEntryHandler {
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (st !== undefined) this.remove(rel, path, st);
     // Node has no mknod(2); these entries are rare enough for a process each.
-    const args =
-      h.type === 'fifo'
-        ? [path, 'p']
-        : [path, h.type === 'char-device' ? 'c' : 'b', String(h.devmajor), String(h.devminor)];
-    try {
-      execFileSync('mknod', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    } catch (err) {
-      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-      throw new Error(`layer entry ${JSON.stringify(h.name)}: mknod failed: ${stderr || String(err)}`, { cause: err });
-    }
+    const args = h.type === 'fifo' ? ['p'] : [h.type === 'char-device' ? 'c' : 'b', String(h.devmajor), String(h.devminor)];
+    mknodSync(path, args, h.name);
     this.setMetadata(h, path);
     lutimesSync(path, h.atime, h.mtime);
   }
@@ -238,6 +260,13 @@ export class LayerWriter implements TarEntryHandler {
 
   private whiteout(name: string, parent: string, whiteout: WhiteoutKind): void {
     if (whiteout.kind === 'none' || whiteout.kind === 'meta') return;
+    if (this.overlay !== null) {
+      // Kept for the end; a missing directory is made then, if the whiteout needs it.
+      const dir = this.resolver.lookup(parent, name);
+      if (whiteout.kind === 'opaque') this.overlay.opaqueMarker(dir, parent, name);
+      else this.overlay.whiteout(dir, parent, whiteout.victim, name);
+      return;
+    }
     const dir = this.resolver.lookup(parent, name);
     if (dir === null) return; // nothing below to hide
     if (whiteout.kind === 'opaque') {
@@ -281,6 +310,13 @@ export class LayerWriter implements TarEntryHandler {
     }
     // Cached resolutions may run through a removed directory or link.
     if (st.isDirectory() || st.isSymbolicLink()) this.resolver.invalidate();
+  }
+
+  /** A directory the resolver created because an entry implied it. */
+  private created(rel: string): void {
+    this.markWritten(rel);
+    const mode = this.overlay?.copyLowerDirectory(rel, this.sameOwner);
+    if (mode !== undefined) this.resolver.noteDirectory(rel, mode);
   }
 
   private isOurs(rel: string): boolean {

@@ -7,10 +7,12 @@ import { digestOf, parseDigest, type Digest } from '../oci/index.js';
  */
 export function chainIds(diffIds: readonly Digest[]): Digest[] {
   const result: Digest[] = [];
-  for (const diffId of diffIds) {
-    const { digest } = parseDigest(diffId);
-    const previous = result[result.length - 1];
-    result.push(previous === undefined ? digest : digestOf(`${previous} ${digest}`));
-  }
+  for (const diffId of diffIds) result.push(chainIdOf(result[result.length - 1], diffId));
   return result;
+}
+
+/** The chain ID of layer `diffId` on top of the chain `parent` (none for a bottom layer). */
+export function chainIdOf(parent: Digest | undefined, diffId: Digest): Digest {
+  const { digest } = parseDigest(diffId);
+  return parent === undefined ? digest : digestOf(`${parseDigest(parent).digest} ${digest}`);
 }

@@ -61,9 +61,10 @@ export interface PendingCommit {
   readonly parent?: Digest;
   /**
    * The layer's own directory. Extract here directly only with an applier that writes
-   * whiteouts in overlay form (0/0 character devices, `trusted.overlay.opaque=y`): an
-   * applier that deletes what a whiteout names finds nothing to delete here. Such an
-   * applier extracts into `mount()` instead.
+   * whiteouts in overlay form (0/0 character devices, `trusted.overlay.opaque=y`), such as
+   * applyLayer with `whiteouts: 'overlay'` (what unpackLayer does): an applier that
+   * deletes what a whiteout names finds nothing to delete here. Such an applier extracts
+   * into `mount()` instead.
    */
   readonly path: string;
   /**
