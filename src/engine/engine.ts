@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { openContent } from '../content/index.js';
+import { Snapshotter } from '../layers/index.js';
 import { LocalImageService } from './images/service.js';
 import type { ImageService } from './images/types.js';
 
@@ -18,10 +19,14 @@ export interface Engine {
 export async function openEngine(options: EngineOptions): Promise<Engine> {
   fs.mkdirSync(options.root, { recursive: true, mode: 0o711 });
   const content = await openContent(options.root);
-  const images = new LocalImageService(content, async () => (await content.gc()).reclaimedBytes);
+  const snapshots = await Snapshotter.open(options.root);
+  const images = new LocalImageService(content, snapshots);
   return {
     root: options.root,
     images,
-    close: async () => content.close(),
+    close: async () => {
+      snapshots.close();
+      await content.close();
+    },
   };
 }

@@ -165,6 +165,15 @@ export function imageRoutes(router: Router, engine: Engine): void {
     res.writeHead(201).end();
   });
 
+  // berth's own: `berth image mount/unmount` (podman has the same verbs; Docker has none).
+  router.add('POST', /^\/images\/(.+)\/mount$/, async ({ res, params }) => {
+    sendJson(res, 200, { Path: await images.mount(params[0] ?? '') });
+  });
+  router.add('POST', /^\/images\/(.+)\/unmount$/, async ({ res, params }) => {
+    await images.unmount(params[0] ?? '');
+    res.writeHead(204).end();
+  });
+
   router.add('DELETE', /^\/images\/(.+)$/, async ({ res, params, query }) => {
     const removed = await images.remove(params[0] ?? '', { force: queryFlag(query, 'force') });
     sendJson(res, 200, removedShape(removed));

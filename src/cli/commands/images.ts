@@ -58,29 +58,34 @@ export async function listImages(ctx: CommandContext): Promise<void> {
 /** `berth image SUBCOMMAND …`. */
 export async function imageCommand(ctx: CommandContext): Promise<number | void> {
   const [sub, ...args] = ctx.args;
-  const sub_ctx = { ...ctx, args };
+  const subContext = { ...ctx, args };
   switch (sub) {
     case 'ls':
     case 'list':
-      return listImages(sub_ctx);
+      return listImages(subContext);
     case 'import':
-      return importImage(sub_ctx);
+      return importImage(subContext);
     case 'inspect':
-      return inspectImages(sub_ctx);
+      return inspectImages(subContext);
     case 'tag':
-      return tagImage(sub_ctx);
+      return tagImage(subContext);
     case 'rm':
     case 'remove':
-      return removeImages(sub_ctx);
+      return removeImages(subContext);
     case 'prune':
-      return pruneImages(sub_ctx);
+      return pruneImages(subContext);
     case 'save':
-      return saveImages(sub_ctx);
+      return saveImages(subContext);
     case 'load':
-      return loadImages(sub_ctx);
+      return loadImages(subContext);
+    case 'mount':
+      return mountImage(subContext);
+    case 'unmount':
+    case 'umount':
+      return unmountImage(subContext);
     default:
       throw invalidArgument(
-        `unknown image command ${JSON.stringify(sub ?? '')}: use ls, import, inspect, tag, rm, prune, save or load`,
+        `unknown image command ${JSON.stringify(sub ?? '')}: use ls, import, inspect, tag, rm, prune, save, load, mount or unmount`,
       );
   }
 }
@@ -211,6 +216,22 @@ export async function loadImages(ctx: CommandContext): Promise<void> {
   await client.messages(res, (message) => {
     if (message.stream) ctx.out(message.stream);
   });
+}
+
+/** `berth image mount IMAGE`: prints where the image's root filesystem is mounted. */
+export async function mountImage(ctx: CommandContext): Promise<void> {
+  const { positionals } = parseVerbArgs('image mount', ctx.args, {});
+  if (positionals.length !== 1) throw invalidArgument('image mount: usage: berth image mount IMAGE');
+  const client = await ctx.client();
+  const { Path } = await client.json<{ Path: string }>('POST', `/images/${encodeURIComponent(positionals[0] ?? '')}/mount`);
+  ctx.out(Path + '\n');
+}
+
+export async function unmountImage(ctx: CommandContext): Promise<void> {
+  const { positionals } = parseVerbArgs('image unmount', ctx.args, {});
+  if (positionals.length !== 1) throw invalidArgument('image unmount: usage: berth image unmount IMAGE');
+  const client = await ctx.client();
+  (await client.request('POST', `/images/${encodeURIComponent(positionals[0] ?? '')}/unmount`)).resume();
 }
 
 async function openFile(file: string): Promise<fs.ReadStream> {

@@ -1,12 +1,14 @@
 import type { Readable } from 'node:stream';
 import type { ContentStore, Image } from '../../content/index.js';
-import { conflict, invalidArgument, isNotFound, notFound } from '../../lib/index.js';
+import type { Snapshotter } from '../../layers/index.js';
+import { conflict, errorKind, failedPrecondition, invalidArgument, isNotFound, notFound } from '../../lib/index.js';
 import { normalizeReference, parseReference, type Descriptor, type Digest } from '../../oci/index.js';
 import { saveArchive } from './archive-save.js';
 import { loadArchive } from './archive-load.js';
 import { importRootfs } from './import.js';
 import { danglingName, isDanglingName, parseImageQuery } from './names.js';
 import { resolveTarget, type ResolvedImage } from './resolve.js';
+import { imageChainIds, unpackImage } from './unpack.js';
 import type {
   ArchiveFormat,
   ImageRecord,
@@ -24,9 +26,6 @@ interface StoredImage extends ImageRecord {
   entries: Image[];
 }
 
-/** Called after images were removed, to reclaim what nothing references any more. */
-export type Reclaimer = () => Promise<number>;
-
 /**
  * Images over the content store: names → targets in metadata, everything else read from
  * the (immutable) blobs, so the only state to keep consistent is the name table.
@@ -36,7 +35,7 @@ export class LocalImageService implements ImageService {
 
   constructor(
     private readonly content: ContentStore,
-    private readonly reclaim: Reclaimer,
+    private readonly snapshots: Snapshotter,
   ) {}
 
   async list(options: { dangling?: boolean } = {}): Promise<ImageRecord[]> {
@@ -63,6 +62,7 @@ export class LocalImageService implements ImageService {
       await this.content.images.delete(byName);
       return [{ untagged: byName }];
     }
+    this.refuseIfMounted(record);
     if (!byName && record.names.length > 1 && !options.force) {
       throw conflict(
         `conflict: unable to delete ${shortId(record.id)} (must be forced) - image is referenced in multiple repositories`,
@@ -79,6 +79,7 @@ export class LocalImageService implements ImageService {
     const removed: RemovedImage[] = [];
     for (const record of await this.records(this.content.images.list())) {
       if (record.names.length > 0 && !options.all) continue;
+      if (this.isMounted(record)) continue;
       for (const name of record.names) removed.push({ untagged: name });
       await this.deleteImage(record);
       removed.push({ deleted: record.id });
@@ -128,6 +129,59 @@ export class LocalImageService implements ImageService {
       }
       return result;
     });
+  }
+
+  async mount(reference: string): Promise<string> {
+    const { record } = await this.find(reference);
+    const key = mountKey(record.id);
+    if (!this.isMounted(record)) {
+      const top = await unpackImage(this.content, this.snapshots, await this.resolve(record.target));
+      await this.snapshots.createActive(key, top);
+    }
+    return this.snapshots.mount(key);
+  }
+
+  async unmount(reference: string): Promise<void> {
+    const { record } = await this.find(reference);
+    if (!this.isMounted(record)) throw failedPrecondition(`image ${shortId(record.id)} is not mounted`);
+    await this.snapshots.unmount(mountKey(record.id));
+    await this.snapshots.removeActive(mountKey(record.id));
+  }
+
+  private isMounted(record: ImageRecord): boolean {
+    return this.snapshots.listActive().some((a) => a.key === mountKey(record.id));
+  }
+
+  private refuseIfMounted(record: ImageRecord): void {
+    if (this.isMounted(record)) {
+      throw conflict(`conflict: unable to delete ${shortId(record.id)} - the image is mounted (berth image unmount)`);
+    }
+  }
+
+  /**
+   * Removes what no image references any more: blobs (content GC), then snapshots whose
+   * chain no image needs, children before parents. Returns the bytes of blobs reclaimed.
+   */
+  private async reclaim(): Promise<number> {
+    const { reclaimedBytes } = await this.content.gc();
+    const needed = new Set<string>();
+    for (const record of await this.records(this.content.images.list())) {
+      for (const chainId of imageChainIds(await this.resolve(record.target))) needed.add(chainId);
+    }
+    const unused = this.snapshots.list().filter((s) => !needed.has(s.chainId));
+    const depth = (chainId: string): number => {
+      let d = 0;
+      for (let s = unused.find((u) => u.chainId === chainId); s?.parent; s = unused.find((u) => u.chainId === s?.parent)) d++;
+      return d;
+    };
+    for (const snapshot of unused.sort((a, b) => depth(b.chainId) - depth(a.chainId))) {
+      try {
+        await this.snapshots.remove(snapshot.chainId);
+      } catch (err) {
+        if (errorKind(err) !== 'failed-precondition') throw err; // still in use by a mount
+      }
+    }
+    return reclaimedBytes;
   }
 
   /** Reads a target once; blobs are immutable, so the answer never changes. */
@@ -235,3 +289,4 @@ export class LocalImageService implements ImageService {
 }
 
 const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
+const mountKey = (id: Digest): string => `image-${id.replace(/^sha256:/, '')}`;

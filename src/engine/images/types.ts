@@ -52,4 +52,7 @@ export interface ImageService {
   /** Resolves every reference first (so a missing one fails before any byte), then streams. */
   save(references: string[], format: ArchiveFormat): Promise<Readable>;
   load(archive: Readable, progress?: ProgressListener): Promise<LoadResult>;
+  /** Unpacks the image and mounts its root filesystem (as `podman image mount`); returns the path. */
+  mount(reference: string): Promise<string>;
+  unmount(reference: string): Promise<void>;
 }
