@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   runc crun conmon busybox-static   # OCI runtimes, the container monitor, a base image's payload
   podman skopeo                     # interop anchors used by the tests and benchmarks
+  etcd-server                       # the cluster datastore's etcd backend (tests start their own)
   iproute2 iptables kmod attr       # kernel plumbing (ip netns, veth), xattr tools
   tar gzip zstd coreutils git ca-certificates
   python3 make g++                  # native npm addons (better-sqlite3, fs-xattr) build from source

@@ -14,6 +14,7 @@ const kindOfStatus: Record<number, ErrorKind> = {
   400: 'invalid-argument',
   404: 'not-found',
   409: 'conflict',
+  410: 'gone',
   412: 'failed-precondition',
   503: 'unavailable',
 };

@@ -14,6 +14,7 @@ test('kinds map to HTTP statuses and exit codes', () => {
   assert.equal(httpStatusOf('not-found'), 404);
   assert.equal(httpStatusOf('conflict'), 409);
   assert.equal(httpStatusOf('invalid-argument'), 400);
+  assert.equal(httpStatusOf('gone'), 410);
   assert.equal(exitCodeOf(invalidArgument('x').kind), 2);
   assert.equal(exitCodeOf('not-found'), 1);
 });

@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'conflict'
   | 'failed-precondition'
   | 'unavailable'
+  | 'gone'
   | 'internal';
 
 export class BerthError extends Error {
@@ -33,6 +34,9 @@ export const failedPrecondition = (message: string, cause?: unknown): BerthError
   new BerthError('failed-precondition', message, { cause });
 export const unavailable = (message: string, cause?: unknown): BerthError =>
   new BerthError('unavailable', message, { cause });
+/** What was asked for existed once but has been discarded (a compacted revision). */
+export const gone = (message: string, cause?: unknown): BerthError =>
+  new BerthError('gone', message, { cause });
 
 export function errorKind(err: unknown): ErrorKind {
   return err instanceof BerthError ? err.kind : 'internal';
@@ -42,6 +46,8 @@ export const isNotFound = (err: unknown): boolean => errorKind(err) === 'not-fou
 export const isAlreadyExists = (err: unknown): boolean => errorKind(err) === 'already-exists';
 export const isInvalidArgument = (err: unknown): boolean => errorKind(err) === 'invalid-argument';
 export const isConflict = (err: unknown): boolean => errorKind(err) === 'conflict';
+export const isGone = (err: unknown): boolean => errorKind(err) === 'gone';
+export const isUnavailable = (err: unknown): boolean => errorKind(err) === 'unavailable';
 
 /** Node's system errors carry a `code` such as ENOENT. */
 export function isErrno(err: unknown, code: string): boolean {
@@ -62,6 +68,8 @@ export function httpStatusOf(kind: ErrorKind): number {
       return 412;
     case 'unavailable':
       return 503;
+    case 'gone':
+      return 410;
     case 'internal':
       return 500;
   }
