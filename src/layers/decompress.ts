@@ -1,6 +1,7 @@
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
+import { DecompressStream } from 'zstd-napi';
 import { invalidArgument } from '../lib/index.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -12,20 +13,13 @@ const CHUNK_SIZE = 1024 * 1024;
 /**
  * Returns the uncompressed tar of a layer blob, whatever its compression: the media type
  * may lie (Docker writes `.tar` media types for gzip blobs, and the reverse happens), so
- * the first bytes decide. gzip is inflated, plain tar passes through unchanged, zstd is
- * inflated only where Node's zlib has it (Node ≥ 22.15).
+ * the first bytes decide. gzip is inflated with zlib, zstd with libzstd (Node 20's zlib
+ * has none), plain tar passes through unchanged.
  */
 export async function openLayerStream(input: Readable): Promise<Readable> {
   const head = await peek(input, ZSTD_MAGIC.length);
   if (startsWith(head, GZIP_MAGIC)) return inflate(input, zlib.createGunzip({ chunkSize: CHUNK_SIZE }));
-  if (startsWith(head, ZSTD_MAGIC)) {
-    const factory = (zlib as unknown as Record<string, unknown>)['createZstdDecompress'];
-    if (typeof factory !== 'function') {
-      input.destroy();
-      throw invalidArgument('zstd layers are not supported yet');
-    }
-    return inflate(input, (factory as (options: { chunkSize: number }) => Transform)({ chunkSize: CHUNK_SIZE }));
-  }
+  if (startsWith(head, ZSTD_MAGIC)) return inflate(input, new DecompressStream());
   return input;
 }
 

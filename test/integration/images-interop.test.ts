@@ -52,6 +52,22 @@ describe('images move between berth, podman and skopeo unchanged', () => {
     }
   });
 
+  test('a zstd-compressed OCI archive made by skopeo loads and unpacks', async () => {
+    const docker = path.join(t.dir, 'berth-docker.tar');
+    const zstd = path.join(t.dir, 'zstd-oci.tar');
+    await ok(run('skopeo', ['copy', '--dest-compress', '--dest-compress-format', 'zstd', `docker-archive:${docker}`, `oci-archive:${zstd}:docker.io/interop/zstd:1`]));
+    const other = path.join(t.dir, 'berth-zstd');
+    await ok(berth(other, ['image', 'load', '-i', zstd]));
+    const [image] = JSON.parse(await ok(berth(other, ['images', '--format', 'json']))) as Summary[];
+    assert.equal(image?.Id, id, 'same config, so the same image ID');
+    const mounted = (await ok(berth(other, ['image', 'mount', id]))).trim();
+    try {
+      assert.equal(fs.readFileSync(path.join(mounted, 'data/marker.txt'), 'utf8'), 'interop marker\n');
+    } finally {
+      await ok(berth(other, ['image', 'unmount', id]));
+    }
+  });
+
   for (const format of ['docker-archive', 'oci-archive']) {
     test(`podman save (${format}) loads into berth with the same files`, async () => {
       const fromPodman = path.join(t.dir, `podman-${format}.tar`);

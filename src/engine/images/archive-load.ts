@@ -13,12 +13,14 @@ import {
   ociConfig,
   ociLayer,
   ociLayerGzip,
+  ociLayerZstd,
   ociManifest,
   parseImageConfig,
   parseIndex,
   type Descriptor,
   type Digest,
   type ImageManifest,
+  type LayerCompression,
 } from '../../oci/index.js';
 import type { ProgressListener } from './types.js';
 
@@ -174,13 +176,14 @@ async function dockerArchiveImages(
     const layers: Descriptor[] = [];
     for (const [j, layerPath] of entry.Layers.entries()) {
       const blob = await blobOf(content, lease, contents, layerPath);
-      const { diffId, compressed } = await uncompressedDigest(content, blob.digest);
+      const { diffId, compression } = await uncompressedDigest(content, blob.digest);
       if (diffId !== config.rootfs.diff_ids[j]) {
         throw invalidArgument(
           `manifest.json[${i}].Layers[${j}] (${layerPath}) does not match the config's diff_id ${config.rootfs.diff_ids[j]}`,
         );
       }
-      layers.push({ mediaType: compressed ? ociLayerGzip : ociLayer, digest: blob.digest, size: blob.size });
+      const mediaType = { none: ociLayer, gzip: ociLayerGzip, zstd: ociLayerZstd }[compression];
+      layers.push({ mediaType, digest: blob.digest, size: blob.size });
     }
     const manifest: ImageManifest = {
       schemaVersion: 2,
@@ -205,18 +208,22 @@ async function dockerArchiveImages(
 }
 
 /** The diff ID of a stored layer: its own digest when uncompressed, else that of its contents. */
-async function uncompressedDigest(content: ContentStore, digest: Digest): Promise<{ diffId: Digest; compressed: boolean }> {
+async function uncompressedDigest(
+  content: ContentStore,
+  digest: Digest,
+): Promise<{ diffId: Digest; compression: LayerCompression }> {
   const head = await content.blobs.createReadStream(digest, { start: 0, end: 3 });
   const magic: Buffer[] = [];
   for await (const chunk of head) magic.push(chunk as Buffer);
   const bytes = Buffer.concat(magic);
-  const compressed = (bytes[0] === 0x1f && bytes[1] === 0x8b) || bytes.readUInt32LE(0) === 0xfd2fb528;
-  if (!compressed) return { diffId: digest, compressed };
+  const compression: LayerCompression =
+    bytes[0] === 0x1f && bytes[1] === 0x8b ? 'gzip' : bytes.length === 4 && bytes.readUInt32LE(0) === 0xfd2fb528 ? 'zstd' : 'none';
+  if (compression === 'none') return { diffId: digest, compression };
   const digester = new Digester();
   const hashing = new PassThrough();
   hashing.on('data', (chunk: Buffer) => digester.update(chunk));
   await pipeline(await openLayerStream(await content.blobs.createReadStream(digest)), hashing);
-  return { diffId: digester.digest(), compressed };
+  return { diffId: digester.digest(), compression };
 }
 
 function ociLayoutImages(contents: ArchiveContents, indexJson: Buffer): LoadedImage[] {
