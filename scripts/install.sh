@@ -11,7 +11,7 @@ packages=(
   etcd-server                       # the cluster datastore's etcd backend (tests start their own)
   iproute2 iptables kmod attr       # kernel plumbing (ip netns, veth), xattr tools
   tar gzip zstd coreutils git ca-certificates
-  python3 make g++                  # native npm addons (better-sqlite3, fs-xattr) build from source
+  python3 make g++                  # native npm addons build from source; python3 also bridges conmon attach sockets
 )
 missing=()
 for p in "${packages[@]}"; do
