@@ -1,15 +1,39 @@
 import { spawnSync } from 'node:child_process';
 
+export interface MedianOptions {
+  /** Untimed work before each run: removing the previous run's output, syncing. */
+  before?: () => Promise<void> | void;
+}
+
 /** Runs `fn` `runs` times and returns the median wall time in milliseconds. */
-export async function medianMs(runs: number, fn: () => Promise<void> | void): Promise<number> {
-  const times: number[] = [];
+export async function medianMs(runs: number, fn: () => Promise<void> | void, options: MedianOptions = {}): Promise<number> {
+  const [result] = await interleavedMedians(runs, [{ fn, ...options }]);
+  return result?.ms ?? NaN;
+}
+
+export interface BenchCase extends MedianOptions {
+  fn: () => Promise<void> | void;
+}
+
+/**
+ * Runs every case `runs` times, interleaved (a b c a b c …), so that drift in the machine
+ * (page cache, writeback, the filesystem's own state) spreads over all cases instead of
+ * landing on whichever ran last. Returns each case's median and its run times, in ms.
+ */
+export async function interleavedMedians(runs: number, cases: readonly BenchCase[]): Promise<Array<{ ms: number; times: number[] }>> {
+  const times = cases.map((): number[] => []);
   for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    for (const [c, bench] of cases.entries()) {
+      await bench.before?.();
+      const start = process.hrtime.bigint();
+      await bench.fn();
+      times[c]?.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? NaN;
+  return times.map((t) => {
+    const sorted = [...t].sort((a, b) => a - b);
+    return { ms: sorted[Math.floor(sorted.length / 2)] ?? NaN, times: t };
+  });
 }
 
 /** Runs a command, failing loudly: a benchmark of a command that failed means nothing. */
@@ -19,7 +43,10 @@ export function command(file: string, args: string[], options: { cwd?: string } 
   return result.stdout;
 }
 
-/** Drops the page cache so both sides read from the same (cold or warm) state. */
+/**
+ * Flushes dirty pages, so that one run's writeback does not land in the next run's time.
+ * The page cache itself is kept: both sides read from the same warm state.
+ */
 export function syncDisks(): void {
   spawnSync('sync');
 }
