@@ -1,7 +1,8 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { failedPrecondition, invalidArgument, isErrno, notFound } from '../lib/index.js';
-import { Digester, type Digest } from '../oci/index.js';
+import type { Digest } from '../oci/index.js';
+import { OffThreadDigester } from './digest-offload.js';
 import { LayerWriter, type WhiteoutMode, type WriteOptions } from './layer-writer.js';
 import { TarReader } from './tar-reader.js';
 
@@ -36,21 +37,25 @@ export async function applyLayer(tar: Readable, target: string, options: ApplyOp
   if (mode === 'overlay' && (await readdir(root)).length > 0) {
     throw failedPrecondition(`layer target ${target} must be empty to apply a layer with overlay whiteouts`);
   }
-  const digester = new Digester();
+  // Hashed on a worker thread: on the main thread it was a quarter of the time.
+  const digester = new OffThreadDigester();
   const writer = new LayerWriter(root, setgid, options);
   const reader = new TarReader(writer);
   try {
     for await (const chunk of tar as AsyncIterable<unknown>) {
       const bytes = asBuffer(chunk);
-      digester.update(bytes);
+      await digester.update(bytes);
       reader.push(bytes);
     }
     reader.end();
     writer.finish();
+  } catch (err) {
+    digester.abandon();
+    throw err;
   } finally {
     writer.close();
   }
-  return { diffId: digester.digest(), size: digester.size };
+  return { diffId: await digester.digest(), size: digester.size };
 }
 
 async function resolveTarget(target: string): Promise<{ root: string; setgid: boolean }> {

@@ -47,14 +47,20 @@ const typeflags: Record<TarEntryType, string> = {
 const MAX_OCTAL_7 = 0o7777777;
 const MAX_OCTAL_11 = 0o77777777777;
 
-/** Zero bytes that pad `size` bytes of content to a whole block. */
-export function tarPadding(size: number): Buffer {
-  const rest = size % TAR_BLOCK;
-  return Buffer.alloc(rest === 0 ? 0 : TAR_BLOCK - rest);
+/** Where headers are written: tar output filled in place (see TarBatch). */
+export interface TarOutput {
+  /** Reserves the next 512 bytes, zeroed, to be filled in place. */
+  block(): Buffer;
+  append(bytes: Buffer): void;
+  zeros(count: number): void;
 }
 
-/** The header block(s) for one entry: an optional pax extended header, then the ustar header. */
-export function encodeTarHeader(header: TarHeader): Buffer {
+/**
+ * Writes the header block(s) for one entry: an optional pax extended header, then the
+ * ustar header. Written in place, byte by byte: the walk writes one per entry, and a
+ * Buffer and a native string write per field cost more than the syscalls behind them.
+ */
+export function writeTarHeader(header: TarHeader, out: TarOutput): void {
   const name = header.type === 'directory' && !header.name.endsWith('/') ? `${header.name}/` : header.name;
   if (name === '' || name.startsWith('/')) throw invalidArgument(`tar entry name ${JSON.stringify(name)} is not relative`);
   if (name.includes('\0') || (header.linkname ?? '').includes('\0')) {
@@ -77,7 +83,26 @@ export function encodeTarHeader(header: TarHeader): Buffer {
     records.set(`SCHILY.xattr.${key}`, value);
   }
 
-  const ustar = ustarBlock({
+  if (records.size > 0) {
+    const body = encodePaxRecords(records);
+    ustarBlock(out.block(), {
+      name: asciiPrefix(`PaxHeaders.0/${basename(name)}`, 100),
+      prefix: '',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      size: body.length,
+      mtime,
+      typeflag: 'x',
+      linkname: '',
+      devmajor: 0,
+      devminor: 0,
+    });
+    out.append(body);
+    const rest = body.length % TAR_BLOCK;
+    if (rest !== 0) out.zeros(TAR_BLOCK - rest);
+  }
+  ustarBlock(out.block(), {
     name: split?.name ?? asciiPrefix(name, 100),
     prefix: split?.prefix ?? '',
     mode: header.mode & 0o7777,
@@ -90,23 +115,6 @@ export function encodeTarHeader(header: TarHeader): Buffer {
     devmajor: header.devmajor ?? 0,
     devminor: header.devminor ?? 0,
   });
-  if (records.size === 0) return ustar;
-
-  const body = encodePaxRecords(records);
-  const paxHeader = ustarBlock({
-    name: asciiPrefix(`PaxHeaders.0/${basename(name)}`, 100),
-    prefix: '',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    size: body.length,
-    mtime,
-    typeflag: 'x',
-    linkname: '',
-    devmajor: 0,
-    devminor: 0,
-  });
-  return Buffer.concat([paxHeader, body, tarPadding(body.length), ustar]);
 }
 
 /** Stores `value` in the ustar field when it fits, otherwise as a pax record (field 0). */
@@ -145,33 +153,43 @@ interface UstarFields {
   devminor: number;
 }
 
-function ustarBlock(f: UstarFields): Buffer {
-  const block = Buffer.alloc(TAR_BLOCK);
-  block.write(f.name, 0, 100, 'latin1');
+/** Fills a zeroed block; every string here is ASCII (see splitUstarPath, asciiPrefix). */
+function ustarBlock(block: Buffer, f: UstarFields): void {
+  writeAscii(block, 0, 100, f.name);
   writeOctal(block, 100, 8, f.mode);
   writeOctal(block, 108, 8, f.uid);
   writeOctal(block, 116, 8, f.gid);
   writeOctal(block, 124, 12, f.size);
   writeOctal(block, 136, 12, f.mtime);
-  block.write(f.typeflag, 156, 1, 'latin1');
-  block.write(f.linkname, 157, 100, 'latin1');
-  block.write('ustar\0', 257, 6, 'latin1');
-  block.write('00', 263, 2, 'latin1');
+  writeAscii(block, 156, 1, f.typeflag);
+  writeAscii(block, 157, 100, f.linkname);
+  writeAscii(block, 257, 6, 'ustar\0');
+  writeAscii(block, 263, 2, '00');
   writeOctal(block, 329, 8, f.devmajor);
   writeOctal(block, 337, 8, f.devminor);
-  block.write(f.prefix, 345, 155, 'latin1');
+  writeAscii(block, 345, 155, f.prefix);
   block.fill(0x20, 148, 156);
   let sum = 0;
-  for (const byte of block) sum += byte;
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
-  return block;
+  for (let i = 0; i < TAR_BLOCK; i++) sum += block[i] ?? 0;
+  // Six digits, NUL, space.
+  writeOctal(block, 148, 7, sum);
+  block[155] = 0x20;
+}
+
+function writeAscii(block: Buffer, offset: number, max: number, value: string): void {
+  const length = Math.min(value.length, max);
+  for (let i = 0; i < length; i++) block[offset + i] = value.charCodeAt(i) & 0xff;
 }
 
 /** width-1 zero-padded octal digits and a NUL. */
 function writeOctal(block: Buffer, offset: number, width: number, value: number): void {
-  const digits = value.toString(8);
-  if (digits.length > width - 1) throw invalidArgument(`tar field value ${value} does not fit ${width} bytes`);
-  block.write(`${digits.padStart(width - 1, '0')}\0`, offset, width, 'latin1');
+  let rest = value;
+  for (let i = offset + width - 2; i >= offset; i--) {
+    block[i] = 0x30 + (rest % 8);
+    rest = Math.floor(rest / 8);
+  }
+  if (rest !== 0) throw invalidArgument(`tar field value ${value} does not fit ${width} bytes`);
+  block[offset + width - 1] = 0;
 }
 
 /** Splits an ASCII path into ustar prefix (≤155) and name (≤100), or undefined. */

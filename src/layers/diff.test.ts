@@ -268,3 +268,28 @@ test('diffUpperDir refuses upper dirs written with redirect_dir or metacopy', as
 test('tarDirectory rejects a missing directory', async () => {
   await assert.rejects(collect(tarDirectory('/nonexistent/berth-diff')), (err: unknown) => errorKind(err) === 'invalid-argument');
 });
+
+test('tarDirectory batches small files into large chunks and streams files larger than a chunk', async () => {
+  await withTempDir(async (dir) => {
+    const tree = join(dir, 'tree');
+    await mkdir(join(tree, 'many'), { recursive: true });
+    const files = new Map<string, Buffer>();
+    for (let i = 0; i < 600; i++) files.set(`many/f${String(i).padStart(3, '0')}`, Buffer.alloc(1 + ((i * 7919) % 5000), i % 251));
+    // Around and past the 1 MiB chunk: content crosses chunk boundaries mid-file.
+    files.set('big-exact', Buffer.alloc(1 << 20, 7));
+    files.set('big-odd', Buffer.alloc(3 * (1 << 20) + 13, 9));
+    for (const [name, content] of files) await writeFile(join(tree, name), content);
+
+    const chunks: Buffer[] = [];
+    for await (const chunk of tarDirectory(tree)) chunks.push(chunk as Buffer);
+    // ~7.5 MB of archive in 1 MiB chunks, not three chunks per file.
+    assert.ok(chunks.length <= 10, `${chunks.length} chunks`);
+
+    const file = join(dir, 'tree.tar');
+    await writeFile(file, Buffer.concat(chunks));
+    const out = join(dir, 'out');
+    await mkdir(out);
+    await run('tar', ['-xf', file, '-C', out]);
+    for (const [name, content] of files) assert.deepEqual(await readFile(join(out, name)), content, name);
+  });
+});

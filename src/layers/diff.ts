@@ -10,175 +10,73 @@
  * mtimes, no atime/ctime, no user/group names), so the same tree gives the same digest.
  * Sockets are skipped, as Docker does. Trees must not change while they are read.
  */
-import { constants, type BigIntStats } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { getAttribute, listAttributes } from 'fs-xattr';
-import { failedPrecondition, invalidArgument, isErrno } from '../lib/index.js';
-import { encodeTarHeader, TAR_END, tarPadding, type TarHeader } from './diff-tar.js';
+import { performance } from 'node:perf_hooks';
+import { BATCH_SIZE, TarBatch } from './diff-batch.js';
+import { TreeWalker } from './diff-walk.js';
 
-export const WHITEOUT_PREFIX = '.wh.';
-export const WHITEOUT_OPAQUE = '.wh..wh..opq';
+export { WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './diff-walk.js';
 
-const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
-const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
-/** Upper dirs written with these cannot be read without their lowers: refuse them. */
-const OVERLAY_UNSUPPORTED_XATTRS = ['trusted.overlay.redirect', 'trusted.overlay.metacopy'];
-const READ_CHUNK = 1 << 20;
+/**
+ * Longest a read() may walk before handing out what it has. The walk is synchronous, so
+ * on a slow disk this bounds how long it holds the event loop; on a fast one a batch
+ * fills long before.
+ */
+const MAX_WALK_MS = 20;
+const READ_AHEAD = 4 * BATCH_SIZE;
 
 /** A layer tar of the changes recorded in an overlayfs upper directory. */
 export function diffUpperDir(upper: string): Readable {
-  return Readable.from(writeTree(upper, true), { objectMode: false });
+  return new TreeTarStream(upper, true);
 }
 
 /** A layer tar of a whole directory tree (no whiteout conversion). */
 export function tarDirectory(dir: string): Readable {
-  return Readable.from(writeTree(dir, false), { objectMode: false });
+  return new TreeTarStream(dir, false);
 }
 
-interface WalkState {
-  readonly overlay: boolean;
-  /** `dev:ino` → archive name of the first path written for that inode. */
-  readonly links: Map<string, string>;
-}
+/** Walks a batch per read(), so the walk runs only as fast as the consumer takes it. */
+class TreeTarStream extends Readable {
+  private readonly walker: TreeWalker;
+  private readonly batch = new TarBatch();
 
-async function* writeTree(root: string, overlay: boolean): AsyncGenerator<Buffer> {
-  let stats: BigIntStats;
-  try {
-    stats = await lstat(root, { bigint: true });
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) throw invalidArgument(`${root} does not exist`, err);
-    throw err;
+  constructor(root: string, overlay: boolean) {
+    // Room for a few batches: while the consumer waits on its own I/O (a file write on the
+    // thread pool), the walk goes on filling the next ones instead of idling.
+    super({ highWaterMark: READ_AHEAD });
+    this.walker = new TreeWalker(root, overlay);
   }
-  if (!stats.isDirectory()) throw invalidArgument(`${root} is not a directory`);
-  yield* writeDirectory(root, '', { overlay, links: new Map() });
-  yield TAR_END;
-}
 
-async function* writeDirectory(dir: string, prefix: string, state: WalkState): AsyncGenerator<Buffer> {
-  const names = (await readdir(dir)).sort(byteOrder);
-  for (const name of names) {
-    const path = join(dir, name);
-    const archiveName = prefix + name;
-    const stats = await lstat(path, { bigint: true });
-    if (stats.isSocket()) continue;
-
-    if (state.overlay && isWhiteout(stats)) {
-      yield encodeTarHeader({ ...marker(stats), name: prefix + WHITEOUT_PREFIX + name });
-      continue;
-    }
-
-    const xattrs = stats.isSymbolicLink() ? new Map<string, Buffer>() : await readXattrs(path, state.overlay);
-    const opaque = xattrs.get(OVERLAY_OPAQUE_XATTR)?.toString() === 'y';
-    for (const key of xattrs.keys()) if (key.startsWith(OVERLAY_XATTR_PREFIX)) xattrs.delete(key);
-    const base = { name: archiveName, ...ownership(stats), xattrs };
-
-    if (stats.isDirectory()) {
-      yield encodeTarHeader({ ...base, type: 'directory' });
-      if (state.overlay && opaque) yield encodeTarHeader({ ...marker(stats), name: `${archiveName}/${WHITEOUT_OPAQUE}` });
-      yield* writeDirectory(path, `${archiveName}/`, state);
-      continue;
-    }
-
-    if (stats.nlink > 1n) {
-      const inode = `${stats.dev}:${stats.ino}`;
-      const first = state.links.get(inode);
-      if (first !== undefined) {
-        yield encodeTarHeader({ ...base, xattrs: undefined, type: 'link', linkname: first });
-        continue;
-      }
-      state.links.set(inode, archiveName);
-    }
-
-    if (stats.isFile()) {
-      yield* writeFile(path, base);
-    } else if (stats.isSymbolicLink()) {
-      yield encodeTarHeader({ ...base, type: 'symlink', linkname: await readlink(path) });
-    } else if (stats.isCharacterDevice() || stats.isBlockDevice()) {
-      yield encodeTarHeader({
-        ...base,
-        type: stats.isCharacterDevice() ? 'character-device' : 'block-device',
-        ...deviceNumbers(stats.rdev),
-      });
-    } else if (stats.isFIFO()) {
-      yield encodeTarHeader({ ...base, type: 'fifo' });
-    }
+  override _read(): void {
+    // Walked on the next tick, not inside read(): a consumer reads a chunk, then starts
+    // its write; walking before read() returns would wait for the walk to issue the write.
+    process.nextTick(() => this.walk());
   }
-}
 
-async function* writeFile(path: string, base: Omit<TarHeader, 'type'>): AsyncGenerator<Buffer> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    const { size } = await handle.stat();
-    yield encodeTarHeader({ ...base, type: 'file', size });
-    let remaining = size;
-    while (remaining > 0) {
-      const chunk = Buffer.allocUnsafe(Math.min(remaining, READ_CHUNK));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, size - remaining);
-      if (bytesRead === 0) throw failedPrecondition(`${path} shrank while it was being archived`);
-      remaining -= bytesRead;
-      yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
-    }
-    yield tarPadding(size);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Overlayfs marks a deleted path with a 0/0 character device in the upper dir. */
-function isWhiteout(stats: BigIntStats): boolean {
-  return stats.isCharacterDevice() && stats.rdev === 0n;
-}
-
-/** A whiteout marker entry: empty regular file, mode 0, owned and dated as its source. */
-function marker(stats: BigIntStats): Omit<TarHeader, 'name'> {
-  return { type: 'file', mode: 0, uid: Number(stats.uid), gid: Number(stats.gid), mtime: seconds(stats), size: 0 };
-}
-
-function ownership(stats: BigIntStats): { mode: number; uid: number; gid: number; mtime: number } {
-  return { mode: Number(stats.mode & 0o7777n), uid: Number(stats.uid), gid: Number(stats.gid), mtime: seconds(stats) };
-}
-
-function seconds(stats: BigIntStats): number {
-  const ns = stats.mtimeNs;
-  const whole = ns / 1_000_000_000n;
-  return Number(ns < 0n && whole * 1_000_000_000n !== ns ? whole - 1n : whole);
-}
-
-/** Linux dev_t → major/minor (glibc's gnu_dev_major/minor encoding). */
-function deviceNumbers(rdev: bigint): { devmajor: number; devminor: number } {
-  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
-  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
-  return { devmajor: Number(major), devminor: Number(minor) };
-}
-
-/** All xattrs of a path that is not a symlink (fs-xattr follows symlinks). */
-async function readXattrs(path: string, overlay: boolean): Promise<Map<string, Buffer>> {
-  const result = new Map<string, Buffer>();
-  let names: string[];
-  try {
-    names = await listAttributes(path);
-  } catch (err) {
-    if (isErrno(err, 'ENOTSUP') || isErrno(err, 'EOPNOTSUPP')) return result;
-    throw err;
-  }
-  for (const name of names.sort()) {
-    if (overlay && OVERLAY_UNSUPPORTED_XATTRS.includes(name)) {
-      throw failedPrecondition(
-        `${path} carries ${name}: the upper dir was written with redirect_dir or metacopy and cannot be diffed alone`,
-      );
-    }
+  private walk(): void {
+    if (this.destroyed) return;
     try {
-      result.set(name, await getAttribute(path, name));
+      let done = false;
+      let chunks: Buffer[] = [];
+      // An entry may add no bytes (a socket is skipped): walk on until there is a chunk.
+      while (chunks.length === 0 && !done) {
+        done = this.walker.fill(this.batch, performance.now() + MAX_WALK_MS);
+        chunks = this.batch.take(done);
+      }
+      for (const chunk of chunks) this.push(chunk);
+      if (done) this.push(null);
     } catch (err) {
-      if (isErrno(err, 'ENODATA')) continue;
-      throw err;
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
     }
   }
-  return result;
-}
 
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    try {
+      this.walker.close();
+    } catch (closeErr) {
+      callback(err ?? (closeErr instanceof Error ? closeErr : new Error(String(closeErr))));
+      return;
+    }
+    callback(err);
+  }
 }

@@ -1,5 +1,6 @@
 export { applyLayer, type ApplyOptions, type ApplyResult, type WhiteoutMode } from './apply.js';
 export { openLayerStream } from './decompress.js';
+export { TarReader, type TarEntryHandler, type TarEntrySink, type TarHeader as TarReadHeader } from './tar-reader.js';
 export { diffUpperDir, tarDirectory, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './diff.js';
 export {
   Snapshotter,
