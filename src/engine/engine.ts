@@ -1,30 +1,74 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { openContent } from '../content/index.js';
 import { Snapshotter } from '../layers/index.js';
+import { detectHost, readLogs, RuntimeDriver } from '../runtime/index.js';
+import { findInitBinary, LocalContainerService } from './containers/index.js';
+import type { ContainerService } from './containers/index.js';
 import { LocalImageService } from './images/service.js';
 import type { ImageService } from './images/types.js';
 
 export interface EngineOptions {
   /** Where images, containers and metadata live (`/var/lib/berth`). */
   root: string;
+  /** Runtime state: conmon pid and exit files, runc's state, sockets (`/run/berth`). */
+  run?: string;
+  /** cgroup parent of the containers (default `/berth`). */
+  cgroupParent?: string;
 }
 
 /** The engine's one public face: what the API adapters and the cluster agent drive. */
 export interface Engine {
   readonly root: string;
+  readonly run: string;
   readonly images: ImageService;
+  readonly containers: ContainerService;
+  /** Stops watching containers (they keep running under conmon) and closes the databases. */
   close(): Promise<void>;
 }
 
+export const DEFAULT_RUN_DIR = '/run/berth';
+
 export async function openEngine(options: EngineOptions): Promise<Engine> {
-  fs.mkdirSync(options.root, { recursive: true, mode: 0o711 });
-  const content = await openContent(options.root);
-  const snapshots = await Snapshotter.open(options.root);
+  const root = path.resolve(options.root);
+  const run = path.resolve(options.run ?? DEFAULT_RUN_DIR);
+  fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+  fs.mkdirSync(run, { recursive: true, mode: 0o711 });
+  const content = await openContent(root);
+  const snapshots = await Snapshotter.open(root);
   const images = new LocalImageService(content, snapshots);
+  let containers: LocalContainerService;
+  try {
+    const host = await detectHost();
+    // Without runc the engine still serves images; container starts fail with the driver's error.
+    const driver = new RuntimeDriver({ runDir: run, runtimePath: host.runtimes.runc?.path ?? '/usr/bin/runc' });
+    const initBinary = await findInitBinary();
+    containers = new LocalContainerService({
+      root,
+      metadata: content.metadata,
+      images,
+      snapshots,
+      driver,
+      readLogs: (file, o) => readLogs(file, o),
+      host,
+      ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
+      ...(initBinary === undefined ? {} : { initBinary }),
+    });
+    const service = containers;
+    images.setContainerUsage((imageId) => service.imageUsers(imageId));
+    await containers.recover();
+  } catch (err) {
+    snapshots.close();
+    await content.close();
+    throw err;
+  }
   return {
-    root: options.root,
+    root,
+    run,
     images,
+    containers,
     close: async () => {
+      containers.close();
       snapshots.close();
       await content.close();
     },

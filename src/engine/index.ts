@@ -1,4 +1,4 @@
-export { openEngine, type Engine, type EngineOptions } from './engine.js';
+export { openEngine, DEFAULT_RUN_DIR, type Engine, type EngineOptions } from './engine.js';
 export type {
   ArchiveFormat,
   ImageRecord,
@@ -9,3 +9,4 @@ export type {
   PruneResult,
   RemovedImage,
 } from './images/types.js';
+export type * from './containers/types.js';

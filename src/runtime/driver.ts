@@ -97,6 +97,14 @@ export class RuntimeDriver {
     this.createTimeoutMs = options.createTimeoutMs ?? 60_000;
   }
 
+  /**
+   * The runtime as this driver runs it (the wrapper script when a command prefix was
+   * given) and its `--root`, for tools that call the runtime themselves (exec).
+   */
+  runtimeCli(): { path: string; root: string } {
+    return { path: this.runc.path, root: this.runc.root };
+  }
+
   /** Creates the container from the bundle; its process waits for `start`. Returns its pid. */
   async create(id: string, bundleDir: string, options: CreateOptions): Promise<number> {
     const files = containerFiles(this.layout, id);

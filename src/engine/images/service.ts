@@ -32,6 +32,7 @@ interface StoredImage extends ImageRecord {
  */
 export class LocalImageService implements ImageService {
   private readonly resolved = new Map<Digest, Promise<ResolvedImage>>();
+  private containersUsing: (imageId: Digest) => Array<{ id: string; running: boolean }> = () => [];
 
   constructor(
     private readonly content: ContentStore,
@@ -63,6 +64,30 @@ export class LocalImageService implements ImageService {
       return [{ untagged: byName }];
     }
     this.refuseIfMounted(record);
+    const users = this.containersUsing(record.id);
+    const runningUser = users.find((u) => u.running);
+    if (runningUser) {
+      throw conflict(
+        `conflict: unable to delete ${shortId(record.id)} (cannot be forced) - image is being used by running container ${runningUser.id.slice(0, 12)}`,
+      );
+    }
+    const [user] = users;
+    if (user && !options.force) {
+      throw conflict(
+        byName
+          ? `conflict: unable to remove repository reference "${reference}" (must force) - container ${user.id.slice(0, 12)} is using its referenced image ${shortId(record.id)}`
+          : `conflict: unable to delete ${shortId(record.id)} (must be forced) - image is being used by stopped container ${user.id.slice(0, 12)}`,
+      );
+    }
+    if (user) {
+      // Forced: the names go, the image stays (dangling) for the containers made from it.
+      for (const name of record.names) {
+        await this.content.images.delete(name);
+        removed.push({ untagged: name });
+      }
+      await this.setName(danglingName(record.target.digest), record.target);
+      return removed;
+    }
     if (!byName && record.names.length > 1 && !options.force) {
       throw conflict(
         `conflict: unable to delete ${shortId(record.id)} (must be forced) - image is referenced in multiple repositories`,
@@ -79,7 +104,7 @@ export class LocalImageService implements ImageService {
     const removed: RemovedImage[] = [];
     for (const record of await this.records(this.content.images.list())) {
       if (record.names.length > 0 && !options.all) continue;
-      if (this.isMounted(record)) continue;
+      if (this.isMounted(record) || this.containersUsing(record.id).length > 0) continue;
       for (const name of record.names) removed.push({ untagged: name });
       await this.deleteImage(record);
       removed.push({ deleted: record.id });
@@ -146,6 +171,22 @@ export class LocalImageService implements ImageService {
     if (!this.isMounted(record)) throw failedPrecondition(`image ${shortId(record.id)} is not mounted`);
     await this.snapshots.unmount(mountKey(record.id));
     await this.snapshots.removeActive(mountKey(record.id));
+  }
+
+  /** Tells image removal which containers use an image (the container service's view). */
+  setContainerUsage(check: (imageId: Digest) => Array<{ id: string; running: boolean }>): void {
+    this.containersUsing = check;
+  }
+
+  /**
+   * For the container service: resolves a reference to its image and makes sure every
+   * layer is unpacked; returns the image and the chain ID of its top layer (undefined for
+   * an image without layers), the parent of a container's writable snapshot.
+   */
+  async prepareRootfs(reference: string): Promise<{ record: ImageRecord; chainId: Digest | undefined }> {
+    const { record } = await this.find(reference);
+    const chainId = await unpackImage(this.content, this.snapshots, await this.resolve(record.target));
+    return { record, chainId };
   }
 
   private isMounted(record: ImageRecord): boolean {

@@ -1,0 +1,91 @@
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { BerthError, errorKind, isNotFound } from '../../lib/index.js';
+import type { Snapshotter } from '../../layers/index.js';
+import { specToJson, type HostInfo } from '../../runtime/index.js';
+import type { DriverPort } from './driver-port.js';
+import { etcFileMounts, writeEtcFiles } from './etc-files.js';
+import { containerSpec } from './spec.js';
+import type { StoredContainer } from './store.js';
+import { resolveUserInRootfs } from './users.js';
+
+export interface LaunchContext {
+  driver: DriverPort;
+  snapshots: Snapshotter;
+  host: HostInfo;
+  initBinary: string | undefined;
+  containerDir(id: string): string;
+  logPath(id: string): string;
+  cgroupsPath(id: string): string;
+}
+
+/** A start that failed: Docker's State.Error and the exit code it reports for it. */
+export class StartFailure extends BerthError {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+    cause: unknown,
+  ) {
+    super(errorKind(cause) === 'internal' ? 'internal' : errorKind(cause), message, { cause });
+    this.name = 'StartFailure';
+  }
+}
+
+/** 127 for a missing command, 126 for one that cannot be executed, 125 for anything else. */
+function exitCodeFor(err: unknown): number {
+  const hint = (err as { exitCodeHint?: unknown }).exitCodeHint;
+  if (hint === 126 || hint === 127) return hint;
+  const text = err instanceof Error ? err.message : String(err);
+  if (/executable file not found|no such file or directory/i.test(text)) return 127;
+  if (/permission denied/i.test(text)) return 126;
+  return 125;
+}
+
+function failureMessage(err: unknown): string {
+  const runtime = (err as { runtimeMessage?: unknown }).runtimeMessage;
+  if (typeof runtime === 'string' && runtime !== '') return `OCI runtime create failed: ${runtime}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Mounts the root filesystem, writes the bundle (config.json and the generated /etc
+ * files) and has the driver create and start the container. Returns the pid. On failure
+ * everything made for this attempt is undone (the rootfs is unmounted) and a
+ * StartFailure carries the exit code to record.
+ */
+export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<number> {
+  const dir = ctx.containerDir(c.id);
+  let created = false;
+  try {
+    const rootfs = await ctx.snapshots.mount(c.id);
+    const user = await resolveUserInRootfs(rootfs, c.config.user);
+    const hostNetwork = c.request.networkMode === 'host';
+    const files = await writeEtcFiles(dir, { hostname: hostNetwork && c.request.hostname === undefined ? os.hostname() : c.config.hostname, hostNetwork });
+    const spec = containerSpec(
+      c.request,
+      c.config,
+      { rootfs, user, mounts: etcFileMounts(files), cgroupsPath: ctx.cgroupsPath(c.id), ...(ctx.initBinary === undefined ? {} : { initBinary: ctx.initBinary }) },
+      ctx.host,
+    );
+    await writeFile(path.join(dir, 'config.json'), specToJson(spec), { mode: 0o600 });
+    await ctx.driver.delete(c.id, true).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+    created = true;
+    const pid = await ctx.driver.create(c.id, dir, {
+      terminal: c.config.tty,
+      stdin: c.config.openStdin,
+      logPath: ctx.logPath(c.id),
+      leaveStdinOpen: c.config.openStdin && !c.config.stdinOnce,
+      name: c.name,
+    });
+    await ctx.driver.start(c.id);
+    return pid;
+  } catch (err) {
+    if (created) await ctx.driver.delete(c.id, true).catch(() => undefined);
+    await ctx.snapshots.unmount(c.id).catch(() => undefined);
+    if (err instanceof StartFailure) throw err;
+    throw new StartFailure(exitCodeFor(err), failureMessage(err), err);
+  }
+}

@@ -1,0 +1,26 @@
+import { invalidArgument, notFound } from '../../lib/index.js';
+
+/** Network modes there are before user-defined networks exist. */
+export function checkNetworkMode(mode: string | undefined): void {
+  if (mode === undefined || ['', 'default', 'bridge', 'none', 'host'].includes(mode)) return;
+  throw notFound(`network ${mode} not found`);
+}
+
+const SIGNAL_NAME = /^(SIG)?[A-Z0-9+-]+$/i;
+
+/** A signal as a number (1–64) or a name, with or without SIG. */
+export function checkSignal(signal: string): void {
+  if (/^\d+$/.test(signal)) {
+    const n = Number(signal);
+    if (n < 1 || n > 64) throw invalidArgument(`Invalid signal: ${signal}`);
+    return;
+  }
+  if (!SIGNAL_NAME.test(signal)) throw invalidArgument(`Invalid signal: ${signal}`);
+}
+
+/** How Docker's kill event names a signal. */
+export function signalName(signal: string): string {
+  if (/^\d+$/.test(signal)) return signal;
+  const bare = signal.toUpperCase().replace(/^SIG/, '');
+  return `SIG${bare}`;
+}

@@ -1,0 +1,249 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Digest } from '../../oci/index.js';
+
+/**
+ * The engine's container model. It mirrors what Docker users expect (states, restart
+ * policies, health) but knows nothing of Docker's JSON shapes: api/docker translates.
+ */
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface RestartPolicy {
+  name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  /** on-failure only: give up after this many restarts (0: no limit). */
+  maximumRetryCount: number;
+}
+
+/** HEALTHCHECK, durations in milliseconds; test `['NONE']` disables the image's check. */
+export interface HealthcheckConfig {
+  test: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  startPeriodMs?: number;
+  retries?: number;
+}
+
+export interface ResourceLimits {
+  /** Bytes; 0 or absent: unlimited. */
+  memory?: number;
+  /** Memory + swap in bytes; -1: unlimited swap. */
+  memorySwap?: number;
+  /** CPUs × 1e9, as Docker's NanoCpus. */
+  nanoCpus?: number;
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  /** Maximum number of processes; 0/absent/-1: unlimited. */
+  pidsLimit?: number;
+}
+
+/** What a caller asks for; absent fields take the image's defaults. */
+export interface ContainerCreateRequest {
+  name?: string;
+  /** An image reference or ID, resolved at create. */
+  image: string;
+  /** `[]` or `['']` clears the image's entrypoint, as Docker's `--entrypoint ""`. */
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: string[];
+  workingDir?: string;
+  /** `uid[:gid]` or names looked up in the image's /etc/passwd and /etc/group. */
+  user?: string;
+  hostname?: string;
+  tty?: boolean;
+  /** Keep stdin open (`-i`). */
+  openStdin?: boolean;
+  /** Close stdin after the first attach detaches (`docker run -i` sets it). */
+  stdinOnce?: boolean;
+  labels?: Record<string, string>;
+  stopSignal?: string;
+  stopTimeoutSeconds?: number;
+  healthcheck?: HealthcheckConfig;
+  /** Run a tiny init as PID 1 that reaps zombies and forwards signals (`--init`). */
+  init?: boolean;
+  autoRemove?: boolean;
+  restartPolicy?: RestartPolicy;
+  resources?: ResourceLimits;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  readonlyRootfs?: boolean;
+  /** `no-new-privileges`, `seccomp=unconfined`, … as `--security-opt`. */
+  securityOpt?: string[];
+  /** Network namespace: `none` (loopback only, the default until networks exist) or `host`. */
+  networkMode?: string;
+}
+
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy';
+  failingStreak: number;
+  log: Array<{ start: Date; end: Date; exitCode: number; output: string }>;
+}
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  /** Why start failed (runc's message), Docker's State.Error. */
+  error: string;
+  oomKilled: boolean;
+  startedAt?: Date;
+  finishedAt?: Date;
+  health?: HealthState;
+}
+
+/** The resolved process and settings a container runs with (request merged over the image). */
+export interface ContainerConfig {
+  path: string;
+  args: string[];
+  env: string[];
+  workingDir: string;
+  user: string;
+  hostname: string;
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  labels: Record<string, string>;
+  stopSignal: string;
+  stopTimeoutSeconds: number;
+  healthcheck?: HealthcheckConfig;
+  /** As the user asked for them (Docker's Config.Entrypoint / Config.Cmd). */
+  entrypoint: string[];
+  cmd: string[];
+}
+
+export interface ContainerRecord {
+  id: string;
+  /** Without Docker's leading slash. */
+  name: string;
+  created: Date;
+  /** The reference the user gave. */
+  image: string;
+  imageId: Digest;
+  config: ContainerConfig;
+  request: ContainerCreateRequest;
+  state: ContainerState;
+  restartCount: number;
+  logPath: string;
+  /** Where the root filesystem is mounted while the container runs. */
+  rootfsPath: string;
+  /** Its exec instances the engine still knows (Docker's ExecIDs); see ExecStore. */
+  execIds?: string[];
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  time: Date;
+  /** The line's bytes, with its newline unless the line was partial. */
+  data: Buffer;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Only lines at or after / before these times. */
+  since?: Date;
+  until?: Date;
+  /** The last N lines only. */
+  tail?: number;
+  stdout?: boolean;
+  stderr?: boolean;
+}
+
+/** A live connection to a container's stdio (Docker's attach). */
+export interface AttachSession {
+  /** Output as it happens; ends when the container's process exits. */
+  output: AsyncIterable<LogLine>;
+  /** Present when the container keeps stdin open; end() closes the container's stdin. */
+  stdin?: Writable;
+  resize?(width: number, height: number): Promise<void>;
+  close(): void;
+}
+
+export interface ExecRequest {
+  cmd: string[];
+  env?: string[];
+  user?: string;
+  workingDir?: string;
+  tty?: boolean;
+  attachStdin?: boolean;
+  privileged?: boolean;
+}
+
+export interface ExecRecord {
+  id: string;
+  containerId: string;
+  request: ExecRequest;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+}
+
+export interface ExecSession {
+  /** Output chunks as they come (stdout/stderr separated unless tty). */
+  output: AsyncIterable<{ stream: 'stdout' | 'stderr'; data: Buffer }>;
+  stdin?: Writable;
+  resize?(width: number, height: number): Promise<void>;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number>;
+}
+
+export interface StatsSample {
+  read: Date;
+  /** Cumulative CPU time of the container in nanoseconds, and of the host. */
+  cpuTotalNs: number;
+  systemCpuNs: number;
+  onlineCpus: number;
+  memoryUsage: number;
+  memoryLimit: number;
+  memoryCache: number;
+  pids: number;
+  pidsLimit: number;
+}
+
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: Date;
+  linkTarget: string;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface ContainerEvent {
+  type: 'container';
+  action: string;
+  id: string;
+  attributes: Record<string, string>;
+  time: Date;
+}
+
+export interface ContainerService {
+  create(request: ContainerCreateRequest): Promise<{ id: string; warnings: string[] }>;
+  start(idOrName: string): Promise<void>;
+  stop(idOrName: string, options?: { timeoutSeconds?: number; signal?: string }): Promise<void>;
+  kill(idOrName: string, signal?: string): Promise<void>;
+  restart(idOrName: string, options?: { timeoutSeconds?: number }): Promise<void>;
+  pause(idOrName: string): Promise<void>;
+  unpause(idOrName: string): Promise<void>;
+  rename(idOrName: string, newName: string): Promise<void>;
+  remove(idOrName: string, options?: { force?: boolean }): Promise<void>;
+  list(options?: { all?: boolean }): Promise<ContainerRecord[]>;
+  /** By full ID, unique ID prefix or name. */
+  get(idOrName: string): Promise<ContainerRecord>;
+  /** Resolves once the condition holds, with the exit code then. */
+  wait(idOrName: string, condition?: WaitCondition): Promise<{ exitCode: number; error?: string }>;
+  logs(idOrName: string, options?: LogOptions): AsyncIterable<LogLine>;
+  attach(idOrName: string, options: { stdin: boolean }): Promise<AttachSession>;
+  resize(idOrName: string, width: number, height: number): Promise<void>;
+  createExec(idOrName: string, request: ExecRequest): Promise<string>;
+  startExec(execId: string): Promise<ExecSession>;
+  getExec(execId: string): Promise<ExecRecord>;
+  resizeExec(execId: string, width: number, height: number): Promise<void>;
+  stats(idOrName: string): Promise<StatsSample>;
+  top(idOrName: string, psArgs?: string): Promise<{ titles: string[]; processes: string[][] }>;
+  statPath(idOrName: string, path: string): Promise<PathStat>;
+  getArchive(idOrName: string, path: string): Promise<{ stat: PathStat; tar: Readable }>;
+  putArchive(idOrName: string, path: string, tar: Readable, options?: { noOverwriteDirNonDir?: boolean }): Promise<void>;
+  /** Lifecycle events (create, start, die, stop, kill, destroy, health_status: …). */
+  onEvent(listener: (event: ContainerEvent) => void): () => void;
+}
