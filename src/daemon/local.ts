@@ -7,10 +7,10 @@ import { startApiServer } from './serve.js';
  * Serves the API in-process on a private socket, for `berth` verbs run with no daemon
  * (as Podman's local mode): the verbs stay plain API clients either way.
  */
-export async function startLocalApi(root: string): Promise<{ socketPath: string; close(): Promise<void> }> {
+export async function startLocalApi(root: string, run: string): Promise<{ socketPath: string; close(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-local-'));
   const socketPath = path.join(dir, 'api.sock');
-  const server = await startApiServer({ root, hosts: [`unix://${socketPath}`] });
+  const server = await startApiServer({ root, run, hosts: [`unix://${socketPath}`] });
   return {
     socketPath,
     async close() {

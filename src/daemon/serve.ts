@@ -3,13 +3,15 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { dockerApiHandler } from '../api/docker/index.js';
+import { dockerApi } from '../api/docker/index.js';
 import { openEngine, type Engine } from '../engine/index.js';
 import { failedPrecondition, invalidArgument, isErrno } from '../lib/index.js';
 import { berthVersion } from './version.js';
 
 export interface ApiServerOptions {
   root: string;
+  /** Runtime state (conmon, runc, exit files); the engine's default `/run/berth` when absent. */
+  run?: string;
   /** `unix:///path` or `tcp://127.0.0.1:port` addresses to listen on. */
   hosts: string[];
 }
@@ -23,14 +25,16 @@ export interface RunningApiServer {
 
 /** Opens the engine on `root` and serves the Docker Engine API on every host. */
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
-  const engine = await openEngine({ root: options.root });
-  const handler = dockerApiHandler(engine, { version: berthVersion(), id: engineId(options.root) });
+  const engine = await openEngine({ root: options.root, ...(options.run === undefined ? {} : { run: options.run }) });
+  const api = dockerApi(engine, { version: berthVersion(), id: engineId(options.root) });
   const servers: http.Server[] = [];
   const sockets: string[] = [];
   const addresses: string[] = [];
   try {
     for (const host of options.hosts) {
-      const server = http.createServer(handler);
+      const server = http.createServer(api.requestHandler);
+      // attach and exec start arrive as `Upgrade: tcp` and are hijacked by the same router.
+      server.on('upgrade', api.upgradeHandler);
       server.keepAliveTimeout = 60_000;
       servers.push(server);
       if (host.startsWith('unix://')) {
@@ -59,7 +63,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     engine,
     addresses,
     async close() {
-      await Promise.all(servers.map((s) => closeServer(s)));
+      const closing = Promise.all(servers.map((s) => closeServer(s)));
+      api.closeHijacked();
+      await closing;
       for (const socket of sockets) fs.rmSync(socket, { force: true });
       await engine.close();
     },

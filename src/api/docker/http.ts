@@ -1,5 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { errorKind, httpStatusOf, invalidArgument } from '../../lib/index.js';
+
+/**
+ * A request that arrived with `Upgrade: tcp` (attach, exec start): the raw socket, the
+ * request body already read off it, and the bytes after the body (early stdin).
+ */
+export interface UpgradedConnection {
+  socket: Duplex;
+  body: Buffer;
+  head: Buffer;
+  /** Set once `101 UPGRADED` has been written: from then on the socket is a raw stream. */
+  hijacked?: boolean;
+}
 
 /** What a route handler gets: the request, the response, path captures and the query. */
 export interface RouteContext {
@@ -7,6 +20,8 @@ export interface RouteContext {
   res: ServerResponse;
   params: string[];
   query: URLSearchParams;
+  /** Set when the client asked to hijack the connection; `res` still answers errors. */
+  upgrade?: UpgradedConnection;
 }
 
 export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;
@@ -62,9 +77,36 @@ export function startJsonStream(res: ServerResponse): (message: object) => void 
   };
 }
 
+/** The request body as JSON (`{}` when empty); from the socket when the request was upgraded. */
+export async function readJsonBody(ctx: Pick<RouteContext, 'req' | 'upgrade'>): Promise<unknown> {
+  let body: Buffer;
+  if (ctx.upgrade) {
+    body = ctx.upgrade.body;
+  } else {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    body = Buffer.concat(chunks);
+  }
+  const text = body.toString('utf8').trim();
+  if (text === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw invalidArgument(`invalid JSON in request body: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 export function queryFlag(query: URLSearchParams, name: string): boolean {
   const value = query.get(name);
   return value !== null && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/** An optional integer query parameter; a malformed one is a 400 that names it. */
+export function queryInt(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^-?\d+$/.test(raw)) throw invalidArgument(`invalid value for ${name}: ${raw}`);
+  return Number(raw);
 }
 
 /** Docker filters arrive as JSON: `{"dangling":["true"]}` or the older `{"dangling":{"true":true}}`. */

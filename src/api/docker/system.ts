@@ -53,12 +53,14 @@ export function systemRoutes(router: Router, engine: Engine, identity: DaemonIde
 
   router.add('GET', /^\/info$/, async ({ res }) => {
     const images = await engine.images.list();
+    const containers = await engine.containers.list({ all: true });
+    const count = (...states: string[]): number => containers.filter((c) => states.includes(c.state.status)).length;
     sendJson(res, 200, {
       ID: identity.id,
-      Containers: 0,
-      ContainersRunning: 0,
-      ContainersPaused: 0,
-      ContainersStopped: 0,
+      Containers: containers.length,
+      ContainersRunning: count('running', 'restarting'),
+      ContainersPaused: count('paused'),
+      ContainersStopped: count('created', 'exited', 'dead', 'removing'),
       Images: images.length,
       Driver: 'overlay2',
       DriverStatus: [['Backing Filesystem', 'extfs']],

@@ -1,0 +1,177 @@
+import type { ContainerCreateRequest, HealthcheckConfig, ResourceLimits, RestartPolicy } from '../../engine/index.js';
+import { invalidArgument } from '../../lib/index.js';
+
+/**
+ * Docker's create body (`ContainerConfig` with an embedded `HostConfig`) → the engine's
+ * request. Only translation: types are checked and each refusal names its field; the
+ * engine decides what the values mean. Null, empty and zero mean "not set", as in Go.
+ */
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const bad = (field: string, expected: string, value: unknown): Error =>
+  invalidArgument(`invalid ${field}: expected ${expected}, got ${JSON.stringify(value)}`);
+
+/** Typed reads of one JSON object; `prefix` names nested fields in messages. */
+class Fields {
+  constructor(
+    private readonly body: Json,
+    private readonly prefix = '',
+  ) {}
+
+  private name(key: string): string {
+    return this.prefix + key;
+  }
+
+  private raw(key: string): unknown {
+    const value = this.body[key];
+    return value === null ? undefined : value;
+  }
+
+  string(key: string): string | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw bad(this.name(key), 'a string', value);
+    return value === '' ? undefined : value;
+  }
+
+  boolean(key: string): boolean | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'boolean') throw bad(this.name(key), 'a boolean', value);
+    return value;
+  }
+
+  /** An integer; 0 reads as unset unless `keepZero`. */
+  integer(key: string, keepZero = false): number | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw bad(this.name(key), 'an integer', value);
+    return value === 0 && !keepZero ? undefined : value;
+  }
+
+  strings(key: string): string[] | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+      throw bad(this.name(key), 'an array of strings', value);
+    }
+    return value as string[];
+  }
+
+  /** Docker's StrSlice: a JSON string or an array of strings. */
+  stringOrStrings(key: string): string[] | undefined {
+    const value = this.raw(key);
+    if (typeof value === 'string') return [value];
+    return this.strings(key);
+  }
+
+  stringMap(key: string): Record<string, string> | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (!isObject(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+      throw bad(this.name(key), 'an object of strings', value);
+    }
+    return value as Record<string, string>;
+  }
+
+  object(key: string): Fields | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (!isObject(value)) throw bad(this.name(key), 'an object', value);
+    return new Fields(value, `${this.name(key)}.`);
+  }
+}
+
+const restartNames = new Set<RestartPolicy['name']>(['no', 'on-failure', 'always', 'unless-stopped']);
+
+function restartPolicy(fields: Fields | undefined): RestartPolicy | undefined {
+  if (!fields) return undefined;
+  const name = fields.string('Name') ?? 'no';
+  if (!restartNames.has(name as RestartPolicy['name'])) {
+    throw invalidArgument(`invalid HostConfig.RestartPolicy.Name: invalid restart policy '${name}'`);
+  }
+  return { name: name as RestartPolicy['name'], maximumRetryCount: fields.integer('MaximumRetryCount', true) ?? 0 };
+}
+
+/** Go durations arrive in nanoseconds; the engine counts milliseconds. */
+const nsToMs = (ns: number | undefined): number | undefined => (ns === undefined ? undefined : Math.round(ns / 1e6));
+
+function healthcheck(fields: Fields | undefined): HealthcheckConfig | undefined {
+  const test = fields?.strings('Test');
+  if (!fields || !test || test.length === 0) return undefined;
+  const out: HealthcheckConfig = { test };
+  const interval = nsToMs(fields.integer('Interval'));
+  const timeout = nsToMs(fields.integer('Timeout'));
+  const startPeriod = nsToMs(fields.integer('StartPeriod'));
+  const retries = fields.integer('Retries');
+  if (interval !== undefined) out.intervalMs = interval;
+  if (timeout !== undefined) out.timeoutMs = timeout;
+  if (startPeriod !== undefined) out.startPeriodMs = startPeriod;
+  if (retries !== undefined) out.retries = retries;
+  return out;
+}
+
+function resources(host: Fields): ResourceLimits | undefined {
+  const out: ResourceLimits = {};
+  const read: Array<[keyof ResourceLimits, string]> = [
+    ['memory', 'Memory'],
+    ['memorySwap', 'MemorySwap'],
+    ['nanoCpus', 'NanoCpus'],
+    ['cpuShares', 'CpuShares'],
+    ['cpuQuota', 'CpuQuota'],
+    ['cpuPeriod', 'CpuPeriod'],
+    ['pidsLimit', 'PidsLimit'],
+  ];
+  for (const [key, field] of read) {
+    const value = host.integer(field);
+    if (value !== undefined) out[key] = value;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Drops keys whose value is undefined, so the engine sees only what was asked for. */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function parseCreateRequest(body: unknown, name: string | null): ContainerCreateRequest {
+  if (!isObject(body)) throw invalidArgument('invalid create request: the body must be a JSON object');
+  const config = new Fields(body);
+  const image = config.string('Image');
+  if (!image) throw invalidArgument('invalid Image: an image is required');
+  const host = config.object('HostConfig') ?? new Fields({}, 'HostConfig.');
+  const labels = config.stringMap('Labels');
+  const networkMode = host.string('NetworkMode');
+  return defined<ContainerCreateRequest>({
+    name: name ? name.replace(/^\//, '') : undefined,
+    image,
+    entrypoint: config.stringOrStrings('Entrypoint'),
+    cmd: config.stringOrStrings('Cmd'),
+    env: config.strings('Env'),
+    workingDir: config.string('WorkingDir'),
+    user: config.string('User'),
+    hostname: config.string('Hostname'),
+    tty: config.boolean('Tty'),
+    openStdin: config.boolean('OpenStdin'),
+    stdinOnce: config.boolean('StdinOnce'),
+    labels: labels && Object.keys(labels).length ? labels : undefined,
+    stopSignal: config.string('StopSignal'),
+    stopTimeoutSeconds: config.integer('StopTimeout', true),
+    healthcheck: healthcheck(config.object('Healthcheck')),
+    init: host.boolean('Init'),
+    autoRemove: host.boolean('AutoRemove'),
+    restartPolicy: restartPolicy(host.object('RestartPolicy')),
+    resources: resources(host),
+    privileged: host.boolean('Privileged'),
+    capAdd: host.strings('CapAdd'),
+    capDrop: host.strings('CapDrop'),
+    readonlyRootfs: host.boolean('ReadonlyRootfs'),
+    securityOpt: host.strings('SecurityOpt'),
+    // "default" is the CLI's way of saying "whatever the engine does by default".
+    networkMode: networkMode === 'default' ? undefined : networkMode,
+  });
+}
