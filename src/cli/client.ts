@@ -24,12 +24,6 @@ export class ApiClient {
   constructor(readonly endpoint: Endpoint) {}
 
   request(method: string, path: string, options: RequestOptions = {}): Promise<http.IncomingMessage> {
-    const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value === undefined || value === false) continue;
-      for (const v of Array.isArray(value) ? value : [value === true ? '1' : value]) search.append(key, v);
-    }
-    const qs = search.toString();
     const body = options.body;
     const streaming = body !== undefined && typeof (body as Readable).pipe === 'function';
     const json = body !== undefined && !streaming ? JSON.stringify(body) : undefined;
@@ -38,7 +32,7 @@ export class ApiClient {
         {
           ...this.endpoint,
           method,
-          path: `/v1.51${path}${qs ? `?${qs}` : ''}`,
+          path: apiPath(path, options.query),
           headers: {
             ...(json !== undefined ? { 'Content-Type': 'application/json' } : {}),
             ...(streaming ? { 'Content-Type': 'application/x-tar', 'Transfer-Encoding': 'chunked' } : {}),
@@ -46,15 +40,7 @@ export class ApiClient {
         },
         (res) => {
           if ((res.statusCode ?? 500) < 400) return resolve(res);
-          void readAll(res).then((text) => {
-            let message = text.trim();
-            try {
-              message = (JSON.parse(text) as { message?: string }).message ?? message;
-            } catch {
-              // not JSON: keep the raw text
-            }
-            reject(new BerthError(kindOfStatus[res.statusCode ?? 500] ?? 'internal', message));
-          }, reject);
+          void errorOf(res).then(reject, reject);
         },
       );
       req.on('error', (err) => reject(new BerthError('unavailable', `cannot reach berth at ${describe(this.endpoint)}: ${err.message}`)));
@@ -100,13 +86,38 @@ export interface JsonMessage {
   errorDetail?: { message: string };
 }
 
+export type Query = RequestOptions['query'];
+
+/** The versioned request path with its query string. */
+export function apiPath(path: string, query: Query = {}): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === false) continue;
+    for (const v of Array.isArray(value) ? value : [value === true ? '1' : value]) search.append(key, v);
+  }
+  const qs = search.toString();
+  return `/v1.51${path}${qs ? `?${qs}` : ''}`;
+}
+
+/** The error an API error response stands for: its `{"message"}`, its status as a kind. */
+export async function errorOf(res: http.IncomingMessage): Promise<BerthError> {
+  const text = await readAll(res);
+  let message = text.trim();
+  try {
+    message = (JSON.parse(text) as { message?: string }).message ?? message;
+  } catch {
+    // not JSON: keep the raw text
+  }
+  return new BerthError(kindOfStatus[res.statusCode ?? 500] ?? 'internal', message || `HTTP ${res.statusCode ?? 500} ${res.statusMessage ?? ''}`.trim());
+}
+
 export async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function describe(endpoint: Endpoint): string {
+export function describe(endpoint: Endpoint): string {
   return 'socketPath' in endpoint ? `unix://${endpoint.socketPath}` : `tcp://${endpoint.host}:${endpoint.port}`;
 }
 

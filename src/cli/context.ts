@@ -32,7 +32,11 @@ export async function connect(globals: GlobalOptions, onClose: (close: () => Pro
     if (fs.existsSync(socketPath)) return new ApiClient({ socketPath });
   }
   const { startLocalApi } = await import('../daemon/index.js');
-  const local = await startLocalApi(globals.root ?? defaultRoot);
+  // A private --root gets its own runtime state too, unless --run says where, so that two
+  // roots never share runc's or conmon's state.
+  const root = globals.root ?? defaultRoot;
+  const run = globals.run ?? (globals.root ? `${globals.root}/run` : defaultRun);
+  const local = await startLocalApi(root, run);
   onClose(local.close);
   return new ApiClient({ socketPath: local.socketPath });
 }

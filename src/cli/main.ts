@@ -1,8 +1,7 @@
 import { BerthError, errorKind, exitCodeOf } from '../lib/errors.js';
 import { extractGlobals } from './args.js';
+import { containerVerbs, type Verb } from './commands/container-verbs.js';
 import { connect, type CommandContext } from './context.js';
-
-type Verb = (ctx: CommandContext) => Promise<number | void>;
 
 /** Each verb's module is imported only when that verb runs, to keep start-up lean. */
 const verbs: Record<string, () => Promise<Verb>> = {
@@ -13,7 +12,10 @@ const verbs: Record<string, () => Promise<Verb>> = {
   rmi: async () => (await import('./commands/images.js')).removeImages,
   save: async () => (await import('./commands/images.js')).saveImages,
   load: async () => (await import('./commands/images.js')).loadImages,
-  inspect: async () => (await import('./commands/images.js')).inspectImages,
+  inspect: async () => (await import('./commands/containers.js')).inspectObjects,
+  ...containerVerbs,
+  container: async () => (await import('./commands/container-verbs.js')).containerCommand,
+  events: async () => (await import('./commands/events.js')).streamEvents,
   daemon: async () => (await import('./commands/system.js')).daemon,
   version: async () => (await import('./commands/system.js')).version,
   info: async () => (await import('./commands/system.js')).info,
@@ -30,6 +32,25 @@ Images:
   image save -o FILE REF...  Write images to a docker-archive (--format oci: OCI layout)
   image load -i FILE     Load images from a docker-archive or OCI layout tarball
   tag SOURCE TARGET      Give an image another name
+
+Containers:
+  run [OPTIONS] IMAGE [COMMAND] [ARG...]   Create and start a container (-d, -i, -t, --rm, --name,
+                         -e, --env-file, -w, -u, --entrypoint, -l, -m, --memory-swap, --cpus,
+                         --cpu-shares, --pids-limit, --restart, --health-*, --init, --privileged,
+                         --cap-add, --cap-drop, --read-only, --security-opt, --network, -h, ...)
+  create [OPTIONS] IMAGE [COMMAND] [ARG...]  Create a container (prints its ID)
+  start [-a] [-i] CONTAINER...   Start containers
+  ps [-a] [-q] [--filter k=v] [--no-trunc] [--format json]   List containers
+  logs [-f] [--since T] [--until T] [-n N] [-t] CONTAINER     Show a container's output
+  exec [-i] [-t] [-d] [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]
+  stop [-t SECONDS] [-s SIGNAL] CONTAINER...   kill [-s SIGNAL] CONTAINER...
+  restart [-t SECONDS] CONTAINER...            rm [-f] [-v] CONTAINER...
+  pause, unpause, wait CONTAINER...            rename CONTAINER NAME
+  inspect NAME...        Show containers' (or images') details as JSON
+  top CONTAINER [ps OPTIONS]   stats [--no-stream] [--format json] [CONTAINER...]
+  cp CONTAINER:SRC DEST | cp SRC CONTAINER:DEST   Copy files (- for a tar stream)
+  events [--since T] [--until T] [-f k=v] [--format json]   Stream the daemon's events
+  container SUBCOMMAND   The same verbs under one name (container ls, container rm, ...)
 
 Daemon:
   daemon                 Serve the Docker Engine API (default unix:///run/berth/docker.sock)
