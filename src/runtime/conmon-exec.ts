@@ -58,6 +58,7 @@ export async function execWithConmon(o: ConmonExec): Promise<ConmonExecSession> 
     '--socket-dir-path', o.socketDir,
     '--log-level', o.logLevel,
     '-e', '--exec-attach', '--exec-process-spec', o.processFile,
+    '--persist-dir', o.sessionDir,
   ];
   for (const arg of o.runtimeArgs) args.push('--runtime-arg', arg);
   if (o.terminal) args.push('-t');
@@ -66,7 +67,7 @@ export async function execWithConmon(o: ConmonExec): Promise<ConmonExecSession> 
   const log = openSync(conmonLog, 'a');
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' };
   delete env.NOTIFY_SOCKET;
-  const child = spawn(o.conmonPath, args, { detached: true, stdio: ['ignore', log, log, 'pipe', 'pipe', 'pipe'], env });
+  const child = spawn(o.conmonPath, args, { cwd: o.sessionDir, detached: true, stdio: ['ignore', log, log, 'pipe', 'pipe', 'pipe'], env });
   closeSync(log);
   child.unref();
   const stdio = child.stdio as unknown as Array<Readable | Writable | null>;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { unavailable } from '../lib/index.js';
 import { runtimeFailure, runtimeMessages } from './driver-errors.js';
@@ -46,6 +47,8 @@ export function conmonCreateArgs(o: ConmonCreate): string[] {
     '--exit-dir', o.exitDir,
     '--socket-dir-path', o.socketDir,
     '--log-level', o.logLevel,
+    // conmon drops files (`oom`, `exit`) into its persist dir, by default its cwd.
+    '--persist-dir', dirname(o.conmonPidFile),
   ];
   for (const arg of o.runtimeArgs) args.push('--runtime-arg', arg);
   if (o.logMaxSize !== undefined && o.logMaxSize > 0) args.push('--log-size-max', String(Math.floor(o.logMaxSize)));
@@ -69,6 +72,7 @@ export function createWithConmon(o: ConmonCreate): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' };
   delete env.NOTIFY_SOCKET;
   const child = spawn(o.conmonPath, conmonCreateArgs(o), {
+    cwd: dirname(o.conmonPidFile),
     detached: true,
     stdio: ['ignore', log, log, 'pipe', 'pipe'],
     env,
