@@ -123,6 +123,20 @@ describe('the docker CLI runs containers through berth daemon', () => {
     assert.match(r.stderr, /no-such-command.*(not found|no such file)/i);
   });
 
+  test('docker run --rm of an unknown command exits 127 and removes the container', async () => {
+    const r = await docker(['run', '--rm', '--name', 'gone-on-failure', IMAGE, 'no-such-command']);
+    assert.equal(r.code, 127, r.stderr);
+    const left = await docker(['ps', '-aq', '--filter', 'name=gone-on-failure']);
+    assert.equal(left.stdout.trim(), '');
+  });
+
+  test('docker start -a runs an exited container again and shows its output', async () => {
+    ok(await docker(['run', '--name', 'again', IMAGE, 'echo', 'round']), 'first run');
+    const r = await docker(['start', '-a', 'again']);
+    ok(r, 'start -a');
+    assert.equal(r.stdout, 'round\n');
+  });
+
   test('a taken name is a 409 with Docker’s message', async () => {
     ok(await docker(['create', '--name', 'taken', IMAGE]), 'create');
     const r = await docker(['run', '--name', 'taken', IMAGE, 'true']);

@@ -266,6 +266,8 @@ export class LocalContainerService implements ContainerService {
       };
       this.setState(c.id, state);
       this.signals.exited(c.id, { exitCode: state.exitCode, error: state.error });
+      // Docker removes an auto-remove container whose start failed, too (`run --rm nosuchcmd`).
+      if (c.request.autoRemove === true) void this.removeAfterExit(c.id);
       throw err;
     }
     const health = HealthChecks.initial(c.config.healthcheck, c.state.health);
@@ -540,7 +542,9 @@ export class LocalContainerService implements ContainerService {
 
   async attach(idOrName: string, options: { stdin: boolean }): Promise<AttachSession> {
     const c = this.store.find(idOrName);
-    if (c.state.status === 'exited' || c.state.status === 'dead' || c.state.status === 'removing') {
+    // An exited container may be attached to, as Docker's API allows: `start -a` attaches
+    // first and starts after. Only `docker attach` (the CLI) refuses stopped containers.
+    if (c.state.status === 'dead' || c.state.status === 'removing') {
       throw conflict('You cannot attach to a stopped container, start it first');
     }
     if (c.state.status === 'paused') throw conflict('You cannot attach to a paused container, unpause it first');
