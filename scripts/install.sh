@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   runc crun conmon busybox-static   # OCI runtimes, the container monitor, a base image's payload
+  catatonit                         # static init for `run --init` (podman only recommends it)
   podman skopeo                     # interop anchors used by the tests and benchmarks
   etcd-server                       # the cluster datastore's etcd backend (tests start their own)
   iproute2 iptables kmod attr       # kernel plumbing (ip netns, veth), xattr tools

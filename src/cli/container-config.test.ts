@@ -76,3 +76,11 @@ test('conflicting and malformed run flags are usage errors', () => {
     assert.throws(() => build(args), { kind: 'invalid-argument' }, args.join(' '));
   }
 });
+
+test('--log-driver and --log-opt become HostConfig.LogConfig', () => {
+  const { body } = build(['--log-opt', 'max-size=10k', '--log-opt', 'max-file=2', 'img']);
+  assert.deepEqual(body.HostConfig.LogConfig, { Type: '', Config: { 'max-size': '10k', 'max-file': '2' } });
+  assert.deepEqual(build(['--log-driver', 'local', 'img']).body.HostConfig.LogConfig, { Type: 'local', Config: {} });
+  assert.equal(build(['img']).body.HostConfig.LogConfig, undefined);
+  assert.throws(() => build(['--log-opt', 'max-size', 'img']), /invalid --log-opt "max-size": use key=value/);
+});

@@ -63,6 +63,7 @@ export interface HostConfig {
   Binds?: string[];
   NetworkMode?: string;
   ConsoleSize?: [number, number];
+  LogConfig?: { Type: string; Config: Record<string, string> };
 }
 
 export interface CreateRequest {
@@ -130,6 +131,9 @@ function hostConfig(flags: CreateFlags): HostConfig {
   if (flags.volume?.length) host.Binds = flags.volume;
   const network = flags.network ?? flags.net;
   if (network !== undefined) host.NetworkMode = network;
+  if (flags['log-driver'] !== undefined || flags['log-opt']?.length) {
+    host.LogConfig = { Type: flags['log-driver'] ?? '', Config: parseLogOpts(flags['log-opt'] ?? []) };
+  }
   return host;
 }
 
@@ -146,6 +150,17 @@ export function attachedStreams(
     return { stdin: names.includes('stdin'), stdout: names.includes('stdout'), stderr: names.includes('stderr') };
   }
   return { stdin: interactive && !detach, stdout: !detach, stderr: !detach };
+}
+
+/** `--log-opt k=v` → the log driver's options; the daemon decides which it supports. */
+export function parseLogOpts(values: string[]): Record<string, string> {
+  const opts: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw invalidArgument(`invalid --log-opt ${JSON.stringify(value)}: use key=value, e.g. max-size=10m`);
+    opts[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return opts;
 }
 
 /** `-l k=v` (and `-l k`, an empty value) → labels. */

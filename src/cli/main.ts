@@ -19,6 +19,7 @@ const verbs: Record<string, () => Promise<Verb>> = {
   daemon: async () => (await import('./commands/system.js')).daemon,
   version: async () => (await import('./commands/system.js')).version,
   info: async () => (await import('./commands/system.js')).info,
+  registry: async () => (await import('./commands/registry.js')).registryCommand,
 };
 
 const usage = `Usage: berth [--root DIR] [--run DIR] [--host ADDR] COMMAND
@@ -37,7 +38,8 @@ Containers:
   run [OPTIONS] IMAGE [COMMAND] [ARG...]   Create and start a container (-d, -i, -t, --rm, --name,
                          -e, --env-file, -w, -u, --entrypoint, -l, -m, --memory-swap, --cpus,
                          --cpu-shares, --pids-limit, --restart, --health-*, --init, --privileged,
-                         --cap-add, --cap-drop, --read-only, --security-opt, --network, -h, ...)
+                         --cap-add, --cap-drop, --read-only, --security-opt, --network, -h,
+                         --log-driver, --log-opt max-size=10m, ...)
   create [OPTIONS] IMAGE [COMMAND] [ARG...]  Create a container (prints its ID)
   start [-a] [-i] CONTAINER...   Start containers
   ps [-a] [-q] [--filter k=v] [--no-trunc] [--format json]   List containers
@@ -53,7 +55,8 @@ Containers:
   container SUBCOMMAND   The same verbs under one name (container ls, container rm, ...)
 
 Daemon:
-  daemon                 Serve the Docker Engine API (default unix:///run/berth/docker.sock)
+  daemon [--runtime runc|crun] [--cgroup-parent /PATH]
+                         Serve the Docker Engine API (default unix:///run/berth/docker.sock)
   version, info          Show versions and system facts
 `;
 

@@ -46,6 +46,8 @@ export const createOptions = {
   hostname: { type: 'string', short: 'h' },
   'stop-signal': { type: 'string' },
   'stop-timeout': { type: 'string' },
+  'log-driver': { type: 'string' },
+  'log-opt': { type: 'string', multiple: true },
   platform: { type: 'string' },
 } as const satisfies Options;
 

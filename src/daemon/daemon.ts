@@ -4,13 +4,25 @@ export interface DaemonOptions {
   root: string;
   run: string;
   hosts: string[];
+  /** The OCI runtime (`runc` by default, or `crun`). */
+  runtime?: string;
+  /** cgroup parent of the containers (default `/berth`). */
+  cgroupParent?: string;
 }
 
 /** `berth daemon`: serves the engine until SIGTERM/SIGINT, then shuts down cleanly. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   const hosts = options.hosts.length ? options.hosts : [`unix://${options.run}/docker.sock`];
-  const server = await startApiServer({ root: options.root, run: options.run, hosts });
-  process.stderr.write(`berth daemon: root ${options.root}, listening on ${server.addresses.join(', ')}\n`);
+  const server = await startApiServer({
+    root: options.root,
+    run: options.run,
+    hosts,
+    ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
+    ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
+  });
+  process.stderr.write(
+    `berth daemon: root ${options.root}, runtime ${server.engine.runtime.name}, listening on ${server.addresses.join(', ')}\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGTERM', stop);

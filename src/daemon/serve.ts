@@ -14,6 +14,10 @@ export interface ApiServerOptions {
   run?: string;
   /** `unix:///path` or `tcp://127.0.0.1:port` addresses to listen on. */
   hosts: string[];
+  /** The OCI runtime (`runc`, the default, or `crun`). */
+  runtime?: string;
+  /** cgroup parent of the containers (the engine's `/berth` when absent). */
+  cgroupParent?: string;
 }
 
 export interface RunningApiServer {
@@ -25,7 +29,12 @@ export interface RunningApiServer {
 
 /** Opens the engine on `root` and serves the Docker Engine API on every host. */
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
-  const engine = await openEngine({ root: options.root, ...(options.run === undefined ? {} : { run: options.run }) });
+  const engine = await openEngine({
+    root: options.root,
+    ...(options.run === undefined ? {} : { run: options.run }),
+    ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
+    ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
+  });
   const api = dockerApi(engine, { version: berthVersion(), id: engineId(options.root) });
   const servers: http.Server[] = [];
   const sockets: string[] = [];

@@ -7,6 +7,7 @@ import { findInitBinary, LocalContainerService } from './containers/index.js';
 import type { ContainerService } from './containers/index.js';
 import { LocalImageService } from './images/service.js';
 import type { ImageService } from './images/types.js';
+import { chooseRuntime, type RuntimeChoice } from './runtime-choice.js';
 
 export interface EngineOptions {
   /** Where images, containers and metadata live (`/var/lib/berth`). */
@@ -15,6 +16,8 @@ export interface EngineOptions {
   run?: string;
   /** cgroup parent of the containers (default `/berth`). */
   cgroupParent?: string;
+  /** The OCI runtime, `runc` (default) or `crun`; an unknown or missing one is refused. */
+  runtime?: string;
 }
 
 /** The engine's one public face: what the API adapters and the cluster agent drive. */
@@ -23,6 +26,10 @@ export interface Engine {
   readonly run: string;
   readonly images: ImageService;
   readonly containers: ContainerService;
+  /** The OCI runtime containers run with, and the others this host has. */
+  readonly runtime: RuntimeChoice;
+  /** The binary mounted as PID 1 with `--init`, when this host has one. */
+  readonly initBinary: string | undefined;
   /** Stops watching containers (they keep running under conmon) and closes the databases. */
   close(): Promise<void>;
 }
@@ -38,11 +45,13 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const snapshots = await Snapshotter.open(root);
   const images = new LocalImageService(content, snapshots);
   let containers: LocalContainerService;
+  let runtime: RuntimeChoice;
+  let initBinary: string | undefined;
   try {
     const host = await detectHost();
-    // Without runc the engine still serves images; container starts fail with the driver's error.
-    const driver = new RuntimeDriver({ runDir: run, runtimePath: host.runtimes.runc?.path ?? '/usr/bin/runc' });
-    const initBinary = await findInitBinary();
+    runtime = chooseRuntime(options.runtime, host);
+    const driver = new RuntimeDriver({ runDir: run, runtimeCommand: runtime.command });
+    initBinary = await findInitBinary();
     containers = new LocalContainerService({
       root,
       metadata: content.metadata,
@@ -67,6 +76,8 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     run,
     images,
     containers,
+    runtime,
+    initBinary,
     close: async () => {
       containers.close();
       snapshots.close();

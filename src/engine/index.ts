@@ -1,4 +1,5 @@
 export { openEngine, DEFAULT_RUN_DIR, type Engine, type EngineOptions } from './engine.js';
+export { isRuntimeName, type RuntimeChoice } from './runtime-choice.js';
 export type {
   ArchiveFormat,
   ImageRecord,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { berthBin } from './berth.js';
 
@@ -10,17 +11,21 @@ export interface TestDaemon {
   stop(): Promise<number | null>;
 }
 
-/** Starts `berth daemon` on a private root and socket; `stop` ends it by PID (SIGTERM). */
-export async function startDaemon(dir: string): Promise<TestDaemon> {
+/**
+ * Starts `berth daemon` on a private root and socket (`<dir>/root`, `<dir>/run`), with
+ * `args` after `daemon` (`--runtime crun`, `--cgroup-parent /x`); `stop` ends it by PID
+ * (SIGTERM). Starting again on the same dir picks up what the earlier daemon left.
+ */
+export async function startDaemon(dir: string, args: string[] = []): Promise<TestDaemon> {
   const root = path.join(dir, 'root');
   const run = path.join(dir, 'run');
   const socketPath = path.join(run, 'docker.sock');
-  const child = spawn(process.execPath, [berthBin, '--root', root, '--run', run, 'daemon'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [berthBin, '--root', root, '--run', run, 'daemon', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 15_000;
-  while (!fs.existsSync(socketPath)) {
+  while (!fs.existsSync(socketPath) || !(await accepts(socketPath))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`berth daemon did not start: ${stderr}`);
@@ -36,4 +41,15 @@ export async function startDaemon(dir: string): Promise<TestDaemon> {
       return exited;
     },
   };
+}
+
+/** Whether something listens on the socket (a SIGKILLed daemon leaves its socket file behind). */
+function accepts(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(socketPath, () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.on('error', () => resolve(false));
+  });
 }

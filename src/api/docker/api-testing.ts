@@ -23,7 +23,15 @@ export interface RawClient {
 }
 
 export async function startTestApi(containers: FakeContainers): Promise<TestApi> {
-  const engine: Engine = { root: '/nonexistent', run: '/nonexistent', images: {} as ImageService, containers, close: async () => undefined };
+  const engine: Engine = {
+    root: '/nonexistent',
+    run: '/nonexistent',
+    images: {} as ImageService,
+    containers,
+    runtime: { name: 'runc', path: '/usr/bin/runc', command: ['/usr/bin/runc'], available: { runc: '/usr/bin/runc' } },
+    initBinary: undefined,
+    close: async () => undefined,
+  };
   const api = dockerApi(engine, { version: 'test', id: 'test-id' }, { stats: { intervalMs: 20 } });
   const server = http.createServer(api.requestHandler);
   server.on('upgrade', api.upgradeHandler);

@@ -1,5 +1,6 @@
 import type { ContainerCreateRequest, HealthcheckConfig, ResourceLimits, RestartPolicy } from '../../engine/index.js';
 import { invalidArgument } from '../../lib/index.js';
+import { parseLogConfig } from './log-config.js';
 
 /**
  * Docker's create body (`ContainerConfig` with an embedded `HostConfig`) → the engine's
@@ -138,7 +139,11 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-export function parseCreateRequest(body: unknown, name: string | null): ContainerCreateRequest {
+/**
+ * The engine's request for a create body; what is accepted without effect (some log
+ * options) is added to `warnings`, which Docker returns with the new container's ID.
+ */
+export function parseCreateRequest(body: unknown, name: string | null, warnings: string[] = []): ContainerCreateRequest {
   if (!isObject(body)) throw invalidArgument('invalid create request: the body must be a JSON object');
   const config = new Fields(body);
   const image = config.string('Image');
@@ -146,6 +151,9 @@ export function parseCreateRequest(body: unknown, name: string | null): Containe
   const host = config.object('HostConfig') ?? new Fields({}, 'HostConfig.');
   const labels = config.stringMap('Labels');
   const networkMode = host.string('NetworkMode');
+  const logConfig = host.object('LogConfig');
+  const log = parseLogConfig(logConfig?.string('Type'), logConfig?.stringMap('Config'));
+  warnings.push(...log.warnings);
   return defined<ContainerCreateRequest>({
     name: name ? name.replace(/^\//, '') : undefined,
     image,
@@ -173,5 +181,6 @@ export function parseCreateRequest(body: unknown, name: string | null): Containe
     securityOpt: host.strings('SecurityOpt'),
     // "default" is the CLI's way of saying "whatever the engine does by default".
     networkMode: networkMode === 'default' ? undefined : networkMode,
+    logMaxSize: log.logMaxSize,
   });
 }

@@ -113,7 +113,7 @@ function hostConfigShape(record: ContainerRecord): object {
   return {
     Binds: null,
     ContainerIDFile: '',
-    LogConfig: { Type: 'k8s-file', Config: {} },
+    LogConfig: { Type: 'k8s-file', Config: r.logMaxSize === undefined ? {} : { 'max-size': String(r.logMaxSize) } },
     NetworkMode: networkMode(record),
     PortBindings: {},
     RestartPolicy: { Name: r.restartPolicy?.name ?? 'no', MaximumRetryCount: r.restartPolicy?.maximumRetryCount ?? 0 },

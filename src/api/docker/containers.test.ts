@@ -83,6 +83,19 @@ describe('container routes', () => {
     assert.match(String(obj(restart.json)['message']), /RestartPolicy/);
   });
 
+  test('LogConfig: max-size reaches the engine in bytes, other options warn, other drivers are a 400', async () => {
+    const res = await api.request('POST', '/containers/create', {
+      Image: 'busybox',
+      HostConfig: { LogConfig: { Type: '', Config: { 'max-size': '10k', 'max-file': '3' } } },
+    });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(fake.lastCreate?.logMaxSize, 10_000);
+    assert.match(String((obj(res.json)['Warnings'] as string[])[0]), /max-file=3 has no effect/);
+    const syslog = await api.request('POST', '/containers/create', { Image: 'busybox', HostConfig: { LogConfig: { Type: 'syslog', Config: {} } } });
+    assert.equal(syslog.status, 400);
+    assert.match(String(obj(syslog.json)['message']), /log driver "syslog" is not supported: berth keeps every container's log as a file/);
+  });
+
   test('a missing image is 404 No such image; a taken name is the engine’s 409', async () => {
     const missing = await api.request('POST', '/containers/create', { Image: 'nope' });
     assert.equal(missing.status, 404);

@@ -22,9 +22,10 @@ function noContent(ctx: RouteContext, status = 204): void {
 
 export function containerRoutes(router: Router, containers: ContainerService): void {
   router.add('POST', /^\/containers\/create$/, async (ctx) => {
-    const request = parseCreateRequest(await readJsonBody(ctx), ctx.query.get('name'));
+    const warnings: string[] = [];
+    const request = parseCreateRequest(await readJsonBody(ctx), ctx.query.get('name'), warnings);
     const created = await containers.create(request);
-    sendJson(ctx.res, 201, { Id: created.id, Warnings: created.warnings });
+    sendJson(ctx.res, 201, { Id: created.id, Warnings: [...warnings, ...created.warnings] });
   });
 
   router.add('GET', /^\/containers\/json$/, async ({ res, query }) => {

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import type { Router } from './http.js';
 import { sendJson } from './http.js';
 import type { Engine } from '../../engine/index.js';
@@ -93,13 +94,20 @@ export function systemRoutes(router: Router, engine: Engine, identity: DaemonIde
       Labels: [],
       ExperimentalBuild: false,
       ServerVersion: identity.version,
-      Runtimes: {},
-      DefaultRuntime: 'runc',
+      Runtimes: runtimes(engine),
+      DefaultRuntime: engine.runtime.name,
       LiveRestoreEnabled: true,
       Isolation: '',
-      InitBinary: '',
+      InitBinary: engine.initBinary === undefined ? '' : path.basename(engine.initBinary),
       SecurityOptions: ['name=seccomp,profile=builtin'],
       Warnings: null,
     });
   });
+}
+
+/** Docker's `Runtimes`: every runtime the host has, by name, with its executable. */
+function runtimes(engine: Engine): Record<string, { path: string }> {
+  const out: Record<string, { path: string }> = {};
+  for (const [name, file] of Object.entries(engine.runtime.available)) out[name] = { path: file };
+  return out;
 }

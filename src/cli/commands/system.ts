@@ -1,13 +1,28 @@
+import { invalidArgument } from '../../lib/index.js';
 import { parseVerbArgs } from '../args.js';
 import { defaultRoot, defaultRun, type CommandContext } from '../context.js';
 
 export async function daemon(ctx: CommandContext): Promise<number> {
-  parseVerbArgs('daemon', ctx.args, {});
+  const { values, positionals } = parseVerbArgs('daemon', ctx.args, {
+    runtime: { type: 'string' },
+    'cgroup-parent': { type: 'string' },
+  });
+  if (positionals.length) throw invalidArgument(`daemon: unexpected argument ${JSON.stringify(positionals[0])}`);
+  const runtime = values.runtime;
+  if (runtime !== undefined && runtime !== 'runc' && runtime !== 'crun') {
+    throw invalidArgument(`daemon: unknown runtime ${JSON.stringify(runtime)}: use runc or crun`);
+  }
+  const cgroupParent = values['cgroup-parent'];
+  if (cgroupParent !== undefined && !cgroupParent.startsWith('/')) {
+    throw invalidArgument(`daemon: --cgroup-parent must be an absolute cgroup path, got ${JSON.stringify(cgroupParent)}`);
+  }
   const { runDaemon } = await import('../../daemon/index.js');
   return runDaemon({
     root: ctx.globals.root ?? defaultRoot,
     run: ctx.globals.run ?? defaultRun,
     hosts: ctx.globals.host ? [ctx.globals.host] : [],
+    ...(runtime === undefined ? {} : { runtime }),
+    ...(cgroupParent === undefined ? {} : { cgroupParent }),
   });
 }
 
@@ -29,6 +44,6 @@ export async function info(ctx: CommandContext): Promise<void> {
   const client = await ctx.client();
   const facts = await client.json<Record<string, unknown>>('GET', '/info');
   if (values.format === 'json') return ctx.out(JSON.stringify(facts, null, 2) + '\n');
-  const keys = ['ServerVersion', 'DockerRootDir', 'Images', 'Containers', 'Driver', 'KernelVersion', 'OSType', 'Architecture', 'NCPU', 'MemTotal'];
+  const keys = ['ServerVersion', 'DockerRootDir', 'Images', 'Containers', 'Driver', 'DefaultRuntime', 'KernelVersion', 'OSType', 'Architecture', 'NCPU', 'MemTotal'];
   ctx.out(keys.map((k) => `${k}: ${String(facts[k])}`).join('\n') + '\n');
 }

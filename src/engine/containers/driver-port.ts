@@ -5,7 +5,11 @@ import type { Readable, Writable } from 'node:stream';
  * satisfies it structurally): conmon + runc keyed by container ID, state under the run dir.
  */
 export interface DriverPort {
-  create(id: string, bundleDir: string, options: { terminal: boolean; stdin: boolean; logPath: string; leaveStdinOpen?: boolean; name?: string }): Promise<number>;
+  create(
+    id: string,
+    bundleDir: string,
+    options: { terminal: boolean; stdin: boolean; logPath: string; logMaxSize?: number; leaveStdinOpen?: boolean; name?: string },
+  ): Promise<number>;
   start(id: string): Promise<void>;
   state(id: string): Promise<{ status: 'created' | 'running' | 'paused' | 'stopped'; pid: number; exitCode?: number }>;
   kill(id: string, signal?: string | number, all?: boolean): Promise<void>;

@@ -79,6 +79,7 @@ export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<nu
       logPath: ctx.logPath(c.id),
       leaveStdinOpen: c.config.openStdin && !c.config.stdinOnce,
       name: c.name,
+      ...(c.request.logMaxSize === undefined ? {} : { logMaxSize: c.request.logMaxSize }),
     });
     await ctx.driver.start(c.id);
     return pid;

@@ -6,6 +6,12 @@ export function checkNetworkMode(mode: string | undefined): void {
   throw notFound(`network ${mode} not found`);
 }
 
+/** A log size limit is a positive whole number of bytes. */
+export function checkLogMaxSize(bytes: number | undefined): void {
+  if (bytes === undefined) return;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw invalidArgument(`invalid log max-size ${String(bytes)}: it must be a positive number of bytes`);
+}
+
 const SIGNAL_NAME = /^(SIG)?[A-Z0-9+-]+$/i;
 
 /** A signal as a number (1–64) or a name, with or without SIG. */

@@ -22,7 +22,7 @@ import { checkLimits } from './limits.js';
 import { generateName, normalizeName } from './names.js';
 import { wasOomKilled } from './oom.js';
 import { recoverContainers } from './readopt.js';
-import { checkNetworkMode, checkSignal, signalName } from './request-checks.js';
+import { checkLogMaxSize, checkNetworkMode, checkSignal, signalName } from './request-checks.js';
 import { checkRestartPolicy, nextDelay, shouldRestart } from './restart.js';
 import { checkSpec } from './spec.js';
 import { readStats } from './stats.js';
@@ -163,6 +163,7 @@ export class LocalContainerService implements ContainerService {
       throw invalidArgument("can't create 'AutoRemove' container with restart policy");
     }
     checkNetworkMode(request.networkMode);
+    checkLogMaxSize(request.logMaxSize);
     checkLimits(request.resources ?? {}, this.o.host.cpus);
     const { record: image, chainId } = await this.o.images.prepareRootfs(request.image);
     const id = randomBytes(32).toString('hex');

@@ -71,6 +71,8 @@ export interface ContainerCreateRequest {
   securityOpt?: string[];
   /** Network namespace: `none` (loopback only, the default until networks exist) or `host`. */
   networkMode?: string;
+  /** The container's log starts afresh once it would grow past this many bytes (`--log-opt max-size`). */
+  logMaxSize?: number;
 }
 
 export interface HealthState {
