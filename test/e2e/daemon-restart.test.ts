@@ -115,6 +115,14 @@ describe('berth daemon restarted after a SIGKILL', () => {
     assert.equal(await inspect('always', '{{.State.Status}}'), 'running');
   });
 
+  test('SIGTERM shuts the daemon down cleanly and leaves containers running', async () => {
+    const before = await inspect('always', '{{.State.Pid}}');
+    const code = await daemon?.stop(); // SIGTERM
+    assert.equal(code, 0, 'a clean exit');
+    daemon = await start();
+    assert.equal(await inspect('always', '{{.State.Status}} {{.State.Pid}}'), `running ${before}`, 'the same process, untouched');
+  });
+
   test('docker stop of the re-adopted container works, and the log is complete', async () => {
     ok(await docker(['stop', '-t', '1', 'ticker']), 'stop');
     assert.equal(ok(await docker(['wait', 'ticker']), 'wait').stdout.trim(), '137'); // sh ignores SIGTERM
