@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { run, tempRoot, type RunResult } from '../helpers/berth.js';
+import { privateCgroupParent, removeCgroupParent } from '../helpers/cgroups.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeBusyboxRootfs } from '../helpers/rootfs.js';
 
@@ -28,10 +29,11 @@ describe('the docker CLI runs containers through berth daemon', () => {
   const dockerTty = (command: string, input?: string): Promise<RunResult> =>
     run('timeout', ['-s', 'KILL', '60', 'script', '-qfec', command, '/dev/null'], { env: env(), ...(input === undefined ? {} : { input }) });
   const ok = (r: RunResult, what: string): void => assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+  const cgroupParent = privateCgroupParent('berth-e2e');
 
   before(async () => {
     const { tarball } = await makeBusyboxRootfs(t.dir, 'from the image');
-    daemon = await startDaemon(t.dir);
+    daemon = await startDaemon(t.dir, ['--cgroup-parent', cgroupParent]);
     ok(await docker(['import', '--change', 'CMD ["sh"]', tarball, IMAGE]), 'import');
   });
   after(async () => {
@@ -41,6 +43,7 @@ describe('the docker CLI runs containers through berth daemon', () => {
       if (ids.length) await docker(['rm', '-f', ...ids]);
       await daemon.stop();
     }
+    await removeCgroupParent(cgroupParent);
     t.cleanup();
   });
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
+import { removeCgroupParent } from '../helpers/cgroups.js';
 import { mountsUnder } from '../../src/layers/index.js';
 import { berth as berthAt, execText, type RunResult } from '../helpers/berth.js';
 import { makeBusyboxRootfs } from '../helpers/rootfs.js';
@@ -48,6 +49,8 @@ after(async () => {
     if (ids.length) await berth(['rm', '-f', ...ids]);
     const left = await mountsUnder(dir);
     for (const m of left) await execText('umount', ['-l', m]).catch(() => undefined);
+    // Local mode puts containers under the default cgroup parent; only this file uses it.
+    await removeCgroupParent('/berth');
     assert.deepEqual(left, [], 'mounts left under the temp dir');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
