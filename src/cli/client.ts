@@ -82,6 +82,7 @@ export interface JsonMessage {
   status?: string;
   id?: string;
   progress?: string;
+  progressDetail?: { current?: number; total?: number };
   error?: string;
   errorDetail?: { message: string };
 }

@@ -12,6 +12,10 @@ const verbs: Record<string, () => Promise<Verb>> = {
   rmi: async () => (await import('./commands/images.js')).removeImages,
   save: async () => (await import('./commands/images.js')).saveImages,
   load: async () => (await import('./commands/images.js')).loadImages,
+  pull: async () => (await import('./commands/transfer.js')).pullImage,
+  push: async () => (await import('./commands/transfer.js')).pushImage,
+  login: async () => (await import('./commands/login.js')).login,
+  logout: async () => (await import('./commands/login.js')).logout,
   inspect: async () => (await import('./commands/containers.js')).inspectObjects,
   ...containerVerbs,
   container: async () => (await import('./commands/container-verbs.js')).containerCommand,
@@ -33,6 +37,10 @@ Images:
   image save -o FILE REF...  Write images to a docker-archive (--format oci: OCI layout)
   image load -i FILE     Load images from a docker-archive or OCI layout tarball
   tag SOURCE TARGET      Give an image another name
+  pull [--platform P] NAME[:TAG|@DIGEST]   Fetch an image from its registry
+  push NAME[:TAG]        Send an image to the registry its name points at
+  login [-u USER] [-p PASS | --password-stdin] [SERVER]   Store registry credentials (checked first)
+  logout [SERVER]        Forget a registry's credentials
 
 Containers:
   run [OPTIONS] IMAGE [COMMAND] [ARG...]   Create and start a container (-d, -i, -t, --rm, --name,
@@ -55,7 +63,7 @@ Containers:
   container SUBCOMMAND   The same verbs under one name (container ls, container rm, ...)
 
 Daemon:
-  daemon [--runtime runc|crun] [--cgroup-parent /PATH]
+  daemon [--runtime runc|crun] [--cgroup-parent /PATH] [--insecure-registry HOST:PORT ...]
                          Serve the Docker Engine API (default unix:///run/berth/docker.sock)
   version, info          Show versions and system facts
 `;

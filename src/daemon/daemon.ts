@@ -8,6 +8,8 @@ export interface DaemonOptions {
   runtime?: string;
   /** cgroup parent of the containers (default `/berth`). */
   cgroupParent?: string;
+  /** Registries that may be reached over plain HTTP when HTTPS fails. */
+  insecureRegistries?: string[];
 }
 
 /** `berth daemon`: serves the engine until SIGTERM/SIGINT, then shuts down cleanly. */
@@ -19,6 +21,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     hosts,
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
+    ...(options.insecureRegistries?.length ? { insecureRegistries: options.insecureRegistries } : {}),
   });
   process.stderr.write(
     `berth daemon: root ${options.root}, runtime ${server.engine.runtime.name}, listening on ${server.addresses.join(', ')}\n`,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { dockerApi } from '../api/docker/index.js';
 import { openEngine, type Engine } from '../engine/index.js';
 import { failedPrecondition, invalidArgument, isErrno } from '../lib/index.js';
+import { registryDistribution } from '../registry/index.js';
 import { berthVersion } from './version.js';
 
 export interface ApiServerOptions {
@@ -18,6 +19,8 @@ export interface ApiServerOptions {
   runtime?: string;
   /** cgroup parent of the containers (the engine's `/berth` when absent). */
   cgroupParent?: string;
+  /** Registries pulled from and pushed to over plain HTTP when HTTPS fails (loopback always is). */
+  insecureRegistries?: string[];
 }
 
 export interface RunningApiServer {
@@ -34,6 +37,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     ...(options.run === undefined ? {} : { run: options.run }),
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
+    distribution: registryDistribution(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
   });
   const api = dockerApi(engine, { version: berthVersion(), id: engineId(options.root) });
   const servers: http.Server[] = [];

@@ -6,7 +6,7 @@ import { detectHost, readLogs, RuntimeDriver } from '../runtime/index.js';
 import { findInitBinary, LocalContainerService } from './containers/index.js';
 import type { ContainerService } from './containers/index.js';
 import { LocalImageService } from './images/service.js';
-import type { ImageService } from './images/types.js';
+import type { Distribution, ImageService } from './images/types.js';
 import { chooseRuntime, type RuntimeChoice } from './runtime-choice.js';
 
 export interface EngineOptions {
@@ -18,6 +18,8 @@ export interface EngineOptions {
   cgroupParent?: string;
   /** The OCI runtime, `runc` (default) or `crun`; an unknown or missing one is refused. */
   runtime?: string;
+  /** The registry client pull and push use; without one they fail. */
+  distribution?: Distribution;
 }
 
 /** The engine's one public face: what the API adapters and the cluster agent drive. */
@@ -43,7 +45,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   fs.mkdirSync(run, { recursive: true, mode: 0o711 });
   const content = await openContent(root);
   const snapshots = await Snapshotter.open(root);
-  const images = new LocalImageService(content, snapshots);
+  const images = new LocalImageService(content, snapshots, options.distribution);
   let containers: LocalContainerService;
   let runtime: RuntimeChoice;
   let initBinary: string | undefined;

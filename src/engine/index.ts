@@ -2,12 +2,20 @@ export { openEngine, DEFAULT_RUN_DIR, type Engine, type EngineOptions } from './
 export { isRuntimeName, type RuntimeChoice } from './runtime-choice.js';
 export type {
   ArchiveFormat,
+  Distribution,
   ImageRecord,
   ImageService,
   ImportOptions,
   LoadResult,
   ProgressListener,
   PruneResult,
+  PulledImage,
+  PullOptions,
+  PushOptions,
+  RegistryAuth,
   RemovedImage,
+  TransferEvent,
+  TransferListener,
+  TransferPhase,
 } from './images/types.js';
 export type * from './containers/types.js';

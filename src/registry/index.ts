@@ -6,3 +6,4 @@ export { Registry, blobGraceMs, maxManifestBytes, openRegistry } from './registr
 export { registryHandler } from './http.js';
 export type { RegistryServerOptions, RunningRegistry } from './server.js';
 export { parseAddr, startRegistryServer } from './server.js';
+export * from './client/index.js';

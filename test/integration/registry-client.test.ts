@@ -6,6 +6,7 @@ import { berth, run, tempRoot, type RunResult } from '../helpers/berth.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { makeBusyboxRootfs } from '../helpers/rootfs.js';
+import { startFakeRegistry, type FakeRegistry } from '../../src/registry/client/fake-registry.js';
 
 async function ok(result: Promise<RunResult>): Promise<string> {
   const r = await result;
@@ -79,6 +80,63 @@ describe('berth pull and push against berth registry', () => {
     assert.match(r.stderr, /MANIFEST_UNKNOWN|not found|unknown/i);
     const images = JSON.parse(await ok(berth(rootB, ['images', '--format', 'json']))) as Inspected[];
     assert.ok(images.every((i) => !i.RepoTags?.some((tag) => tag.includes('nothing'))));
+  });
+
+  /** Copies test/bb:1 from berth registry into an in-test fake as `repo:1`; returns the layer digests. */
+  async function copyToFake(fake: FakeRegistry, repo: string): Promise<string[]> {
+    const base = `http://${registry?.addr}/v2/test/bb`;
+    const manifestRes = await fetch(`${base}/manifests/1`, {
+      headers: { Accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+    });
+    const manifestBytes = Buffer.from(await manifestRes.arrayBuffer());
+    const manifest = JSON.parse(manifestBytes.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
+    fake.manifests.set(`${repo}:1`, { bytes: manifestBytes, mediaType: manifestRes.headers.get('content-type') ?? '' });
+    for (const digest of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
+      fake.blobs.set(digest, Buffer.from(await (await fetch(`${base}/blobs/${digest}`)).arrayBuffer()));
+    }
+    return manifest.layers.map((l) => l.digest);
+  }
+
+  test('login checks and stores credentials; pull then answers a Bearer challenge with them', async () => {
+    const fake = await startFakeRegistry({ bearer: { username: 'alice', password: 's3cret' } });
+    try {
+      await copyToFake(fake, 'private/bb');
+      const fresh = path.join(t.dir, 'd');
+      const denied = await berth(fresh, ['login', '-u', 'alice', '-p', 'wrong', fake.host]);
+      assert.notEqual(denied.code, 0);
+      assert.match(denied.stderr, /unauthorized/);
+      assert.equal(fs.existsSync(env.BERTH_CONFIG), false, 'nothing stored for a failed login');
+      assert.notEqual((await berth(fresh, ['pull', `${fake.host}/private/bb:1`])).code, 0, 'anonymous pull is refused');
+
+      assert.match(await ok(berth(fresh, ['login', '-u', 'alice', '--password-stdin', fake.host], 's3cret\n')), /Login Succeeded/);
+      assert.equal(fs.statSync(env.BERTH_CONFIG).mode & 0o777, 0o600);
+      await ok(berth(fresh, ['pull', `${fake.host}/private/bb:1`]));
+      assert.equal((await inspect(fresh, `${fake.host}/private/bb:1`)).Id, (await inspect(rootA, ref)).Id);
+      assert.ok(fake.tokenRequests.some((r) => r.query.getAll('scope').includes('repository:private/bb:pull')));
+
+      assert.match(await ok(berth(fresh, ['logout', fake.host])), /Removing login credentials/);
+      assert.deepEqual((JSON.parse(fs.readFileSync(env.BERTH_CONFIG, 'utf8')) as { auths: object }).auths, {});
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('a layer that does not match its digest is refused and leaves no image', async () => {
+    const fake = await startFakeRegistry();
+    try {
+      const [layer = ''] = await copyToFake(fake, 'evil/bb');
+      const evil = Buffer.from(fake.blobs.get(layer) ?? Buffer.alloc(0));
+      evil[evil.length - 1] = (evil[evil.length - 1] ?? 0) ^ 0xff;
+      fake.corrupt.set(layer, evil);
+      const fresh = path.join(t.dir, 'c');
+      const r = await berth(fresh, ['pull', `${fake.host}/evil/bb:1`]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /digest/i);
+      const images = JSON.parse(await ok(berth(fresh, ['images', '--format', 'json']))) as Inspected[];
+      assert.deepEqual(images, []);
+    } finally {
+      await fake.close();
+    }
   });
 
   test('docker pull and docker push through berth daemon', async () => {

@@ -1,10 +1,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { berth, berthBin, run, tempRoot } from '../helpers/berth.js';
+import { berth, run, tempRoot } from '../helpers/berth.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { makeBusyboxRootfs } from '../helpers/rootfs.js';
 
 async function ok(result: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
@@ -15,27 +15,9 @@ async function ok(result: Promise<{ code: number; stdout: string; stderr: string
 
 const sha256 = (data: string | Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
-/** Starts `berth registry` on a free port and resolves with the address it prints. */
-function startRegistry(root: string): Promise<{ child: ChildProcess; addr: string }> {
-  const child = spawn(process.execPath, [berthBin, '--root', root, 'registry', '--addr', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on http:\/\/(\S+)/.exec(out);
-      if (m?.[1]) resolve({ child, addr: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`berth registry exited with ${code}: ${err}`)));
-  });
-}
-
 describe('berth registry serves skopeo', () => {
   const t = tempRoot('berth-registry-it-');
-  let registry: ChildProcess | undefined;
+  let registry: TestRegistry | undefined;
   let addr = '';
   let archive = '';
 
@@ -44,15 +26,12 @@ describe('berth registry serves skopeo', () => {
     await ok(berth(t.root, ['image', 'import', tarball, 'test/busybox:1']));
     archive = path.join(t.dir, 'busybox-docker.tar');
     await ok(berth(t.root, ['image', 'save', '-o', archive, 'test/busybox:1']));
-    ({ child: registry, addr } = await startRegistry(path.join(t.dir, 'registry')));
+    registry = await startRegistry(path.join(t.dir, 'registry'));
+    addr = registry.addr;
   });
 
   after(async () => {
-    if (registry?.pid !== undefined && registry.exitCode === null) {
-      const exited = new Promise((resolve) => registry?.once('exit', resolve));
-      process.kill(registry.pid, 'SIGTERM');
-      await exited;
-    }
+    await registry?.stop();
     t.cleanup();
   });
 

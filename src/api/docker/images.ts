@@ -4,6 +4,7 @@ import type { Engine, ImageRecord, RemovedImage } from '../../engine/index.js';
 import { invalidArgument } from '../../lib/index.js';
 import { familiarName, parseReference } from '../../oci/index.js';
 import type { Router } from './http.js';
+import { pullMessages, pullOptions, pullReference, pushMessages, registryAuthOf } from './image-transfer.js';
 import { parseFilters, queryFlag, sendJson, startJsonStream } from './http.js';
 
 const unsetTime = '0001-01-01T00:00:00Z';
@@ -110,8 +111,21 @@ export function imageRoutes(router: Router, engine: Engine): void {
   });
 
   router.add('POST', /^\/images\/create$/, async ({ req, res, query }) => {
+    const fromImage = query.get('fromImage');
+    if (fromImage) {
+      const reference = pullReference(fromImage, query.get('tag'));
+      const auth = registryAuthOf(req.headers['x-registry-auth']);
+      req.resume();
+      const messages = pullMessages(reference);
+      let send: ((message: object) => void) | undefined;
+      const emit = (message: object): void => (send ??= startJsonStream(res))(message);
+      await images.pull(reference, pullOptions(query.get('platform'), auth), (event) => messages.message(event).forEach(emit));
+      messages.final().forEach(emit);
+      res.end();
+      return;
+    }
     const source = query.get('fromSrc');
-    if (source === null) throw invalidArgument('pulling images (fromImage) is not supported yet');
+    if (source === null) throw invalidArgument('fromImage or fromSrc is required');
     if (source !== '-') throw invalidArgument('fromSrc must be "-" (the request body); URLs are not fetched');
     const repo = query.get('repo') ?? '';
     const tag = query.get('tag') ?? '';
@@ -123,6 +137,18 @@ export function imageRoutes(router: Router, engine: Engine): void {
       changes: query.getAll('changes'),
     });
     send({ status: image.id });
+    res.end();
+  });
+
+  router.add('POST', /^\/images\/(.+)\/push$/, async ({ req, res, params, query }) => {
+    const tag = query.get('tag');
+    const reference = pullReference(params[0] ?? '', tag);
+    const auth = registryAuthOf(req.headers['x-registry-auth']);
+    req.resume();
+    const messages = pushMessages(reference);
+    let send: ((message: object) => void) | undefined;
+    const emit = (message: object): void => (send ??= startJsonStream(res))(message);
+    await images.push(reference, auth ? { auth } : {}, (event) => messages.message(event).forEach(emit));
     res.end();
   });
 

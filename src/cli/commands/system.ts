@@ -6,6 +6,7 @@ export async function daemon(ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseVerbArgs('daemon', ctx.args, {
     runtime: { type: 'string' },
     'cgroup-parent': { type: 'string' },
+    'insecure-registry': { type: 'string', multiple: true },
   });
   if (positionals.length) throw invalidArgument(`daemon: unexpected argument ${JSON.stringify(positionals[0])}`);
   const runtime = values.runtime;
@@ -23,6 +24,7 @@ export async function daemon(ctx: CommandContext): Promise<number> {
     hosts: ctx.globals.host ? [ctx.globals.host] : [],
     ...(runtime === undefined ? {} : { runtime }),
     ...(cgroupParent === undefined ? {} : { cgroupParent }),
+    ...(values['insecure-registry']?.length ? { insecureRegistries: values['insecure-registry'] } : {}),
   });
 }
 

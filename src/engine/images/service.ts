@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ContentStore, Image } from '../../content/index.js';
 import type { Snapshotter } from '../../layers/index.js';
 import { conflict, errorKind, failedPrecondition, invalidArgument, isNotFound, notFound } from '../../lib/index.js';
-import { normalizeReference, parseReference, type Descriptor, type Digest } from '../../oci/index.js';
+import { formatReference, normalizeReference, parseReference, type Descriptor, type Digest } from '../../oci/index.js';
 import { saveArchive } from './archive-save.js';
 import { loadArchive } from './archive-load.js';
 import { importRootfs } from './import.js';
@@ -11,13 +11,17 @@ import { resolveTarget, type ResolvedImage } from './resolve.js';
 import { imageChainIds, unpackImage } from './unpack.js';
 import type {
   ArchiveFormat,
+  Distribution,
   ImageRecord,
   ImageService,
   ImportOptions,
   LoadResult,
   ProgressListener,
   PruneResult,
+  PullOptions,
+  PushOptions,
   RemovedImage,
+  TransferListener,
 } from './types.js';
 
 /** An image with the name entries that make it up. */
@@ -37,6 +41,7 @@ export class LocalImageService implements ImageService {
   constructor(
     private readonly content: ContentStore,
     private readonly snapshots: Snapshotter,
+    private readonly distribution?: Distribution,
   ) {}
 
   async list(options: { dangling?: boolean } = {}): Promise<ImageRecord[]> {
@@ -173,6 +178,36 @@ export class LocalImageService implements ImageService {
     await this.snapshots.removeActive(mountKey(record.id));
   }
 
+  async pull(reference: string, options: PullOptions = {}, progress: TransferListener = () => undefined): Promise<ImageRecord> {
+    const distribution = this.requireDistribution();
+    const name = normalizeReference(reference);
+    const pulled = await this.content.leases.withLease(async (lease) => {
+      const image = await distribution.pull(name, { content: this.content, lease: lease.id }, options, progress);
+      // Reading it through proves the graph for this host is whole before it gets a name.
+      await this.resolve(image.target);
+      await this.setName(image.reference, image.target);
+      const named = parseReference(image.reference);
+      const repo = formatReference({ domain: named.domain, path: named.path, digest: image.repoDigest });
+      if (repo !== image.reference) await this.setName(repo, image.target);
+      return image;
+    });
+    return this.recordFor(pulled.target.digest);
+  }
+
+  async push(reference: string, options: PushOptions = {}, progress: TransferListener = () => undefined): Promise<void> {
+    const distribution = this.requireDistribution();
+    const { record, byName } = await this.find(reference);
+    if (!byName || byName.includes('@')) throw invalidArgument(`push needs a tagged name, not ${reference}`);
+    const resolved = await this.resolve(record.target);
+    const manifest = { mediaType: resolved.manifestMediaType, digest: resolved.manifestDigest, size: (await this.content.blobs.info(resolved.manifestDigest)).size };
+    await distribution.push(byName, this.content, manifest, options, progress);
+  }
+
+  private requireDistribution(): Distribution {
+    if (!this.distribution) throw failedPrecondition('this engine has no registry client');
+    return this.distribution;
+  }
+
   /** Tells image removal which containers use an image (the container service's view). */
   setContainerUsage(check: (imageId: Digest) => Array<{ id: string; running: boolean }>): void {
     this.containersUsing = check;
@@ -265,11 +300,17 @@ export class LocalImageService implements ImageService {
         byId.set(id, record);
       }
       record.entries.push(entry);
-      if (!isDanglingName(entry.name)) record.names.push(entry.name);
+      if (isDanglingName(entry.name)) {
+        // not a name a user sees
+      } else if (entry.name.includes('@')) {
+        record.digests.push(entry.name);
+      } else {
+        record.names.push(entry.name);
+      }
       if (entry.updatedAt > record.recordedAt) record.recordedAt = entry.updatedAt;
     }
     return [...byId.values()]
-      .map((r) => ({ ...r, names: r.names.sort() }))
+      .map((r) => ({ ...r, names: r.names.sort(), digests: r.digests.sort() }))
       .sort((a, b) => b.recordedAt.getTime() - a.recordedAt.getTime());
   }
 

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { Digest, ImageConfig } from '../../oci/index.js';
+import type { ContentStore } from '../../content/index.js';
+import type { Descriptor, Digest, ImageConfig } from '../../oci/index.js';
 
 /** One image as the engine knows it: identified by its config digest, as Docker does. */
 export interface ImageRecord {
@@ -55,4 +56,67 @@ export interface ImageService {
   /** Unpacks the image and mounts its root filesystem (as `podman image mount`); returns the path. */
   mount(reference: string): Promise<string>;
   unmount(reference: string): Promise<void>;
+  /** Fetches an image from its registry and names it; failed-precondition without a Distribution. */
+  pull(reference: string, options?: PullOptions, progress?: TransferListener): Promise<ImageRecord>;
+  /** Sends an image to the registry its name points at. */
+  push(reference: string, options?: PushOptions, progress?: TransferListener): Promise<void>;
+}
+
+/** Where a transfer stands for one blob (a layer, or the config) or for the whole image. */
+export type TransferPhase = 'waiting' | 'exists' | 'downloading' | 'verifying' | 'complete' | 'pushing' | 'pushed' | 'mounted';
+
+export type TransferEvent =
+  | { kind: 'start'; repository: string; tag: string | undefined }
+  | { kind: 'blob'; digest: Digest; phase: TransferPhase; current: number; total: number; isConfig: boolean }
+  | { kind: 'done'; digest: Digest; size: number; reference: string };
+
+export type TransferListener = (event: TransferEvent) => void;
+
+/** Registry credentials, as the Docker API passes them in `X-Registry-Auth`. */
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+  serveraddress?: string;
+}
+
+export interface PullOptions {
+  /** `os/arch[/variant]`; the host's platform by default. */
+  platform?: string;
+  auth?: RegistryAuth;
+}
+
+export interface PushOptions {
+  auth?: RegistryAuth;
+}
+
+export interface PulledImage {
+  /** What the name points at: the index when the registry served one, else the manifest. */
+  target: Descriptor;
+  /** The normalised `name:tag` (or `name@digest` when pulled by digest). */
+  reference: string;
+  /** The manifest digest the registry named the image by. */
+  repoDigest: Digest;
+}
+
+/**
+ * The registry side of pull and push, given to the engine by whoever wires it (the engine
+ * never imports `registry/`): blobs go straight into the content store under the lease.
+ */
+export interface Distribution {
+  pull(
+    reference: string,
+    store: { content: ContentStore; lease: string },
+    options: PullOptions,
+    progress: TransferListener,
+  ): Promise<PulledImage>;
+  /** Pushes `manifest` (already in the store) and everything it references. */
+  push(
+    reference: string,
+    content: ContentStore,
+    manifest: Descriptor,
+    options: PushOptions,
+    progress: TransferListener,
+  ): Promise<void>;
 }
