@@ -9,6 +9,7 @@ packages=(
   runc crun conmon busybox-static   # OCI runtimes, the container monitor, a base image's payload
   catatonit                         # static init for `run --init` (podman only recommends it)
   podman skopeo                     # interop anchors used by the tests and benchmarks
+  docker-registry                   # distribution's reference registry: interop test and registry bench
   etcd-server                       # the cluster datastore's etcd backend (tests start their own)
   iproute2 iptables kmod attr       # kernel plumbing (ip netns, veth), xattr tools
   tar gzip zstd coreutils git ca-certificates
@@ -22,6 +23,13 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The anchors' packages start system services (etcd on :2379, a registry on :5000) where
+  # systemd runs; berth's tests start their own on free loopback ports, so stop those.
+  if [[ -d /run/systemd/system ]]; then
+    for pair in etcd-server:etcd docker-registry:docker-registry; do
+      [[ " ${missing[*]} " == *" ${pair%%:*} "* ]] && systemctl disable --now "${pair#*:}" >/dev/null 2>&1 || true
+    done
+  fi
 fi
 command -v node >/dev/null || { echo "install: berth needs Node.js 20 or newer on PATH" >&2; exit 1; }
 
