@@ -15,7 +15,9 @@ export type RegistryErrorCode =
   | 'TAG_INVALID'
   | 'PAGINATION_NUMBER_INVALID'
   | 'RANGE_INVALID'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  | 'UNAUTHORIZED'
+  | 'DENIED';
 
 const kindOf: Record<RegistryErrorCode, ErrorKind> = {
   BLOB_UNKNOWN: 'not-found',
@@ -32,6 +34,9 @@ const kindOf: Record<RegistryErrorCode, ErrorKind> = {
   PAGINATION_NUMBER_INVALID: 'invalid-argument',
   RANGE_INVALID: 'failed-precondition',
   UNSUPPORTED: 'invalid-argument',
+  // lib has no kind for missing credentials; callers that only know kinds see a precondition.
+  UNAUTHORIZED: 'failed-precondition',
+  DENIED: 'failed-precondition',
 };
 
 /**
@@ -74,6 +79,8 @@ const statuses: Record<RegistryErrorCode, number> = {
   PAGINATION_NUMBER_INVALID: 400,
   RANGE_INVALID: 416,
   UNSUPPORTED: 405,
+  UNAUTHORIZED: 401,
+  DENIED: 403,
 };
 
 /** The HTTP status the spec gives a code, unless the error names its own. */

@@ -7,6 +7,9 @@ import { parseRangeHeader, uploadRange } from './ranges.js';
 import type { PageRequest, Registry } from './registry.js';
 import { matchRoute, type Route } from './routes.js';
 import type { UploadState } from './uploads.js';
+import { allowAll, type Identity, type RegistryAuth } from './auth/access.js';
+import { TokenAuth } from './auth/token.js';
+import { serveToken } from './token-http.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -14,18 +17,41 @@ interface Request {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
+  identity: Identity;
+}
+
+export interface RegistryHandlerOptions {
+  /** Without it every request is allowed. */
+  auth?: RegistryAuth;
 }
 
 /**
  * The distribution-spec HTTP API over a Registry. Handlers only translate: path, query and
  * headers in, the Registry's answer or error out as the spec's status, headers and body.
  */
-export function registryHandler(registry: Registry): Handler {
+export function registryHandler(registry: Registry, options: RegistryHandlerOptions = {}): Handler {
+  const { auth } = options;
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://registry.invalid');
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
-    dispatch(registry, { req, res, url }).catch((err: unknown) => sendError(req, res, err));
+    if (auth instanceof TokenAuth && url.pathname === '/token') {
+      serveToken(auth, req, res, url).catch((err: unknown) => sendError(req, res, err));
+      return;
+    }
+    authorize(auth, req, res, url)
+      .then((identity) => dispatch(registry, { req, res, url, identity }))
+      .catch((err: unknown) => sendError(req, res, err));
   };
+}
+
+/** Asks `auth` about the request; a refusal becomes the spec's 401 with the scheme's challenge. */
+async function authorize(auth: RegistryAuth | undefined, req: IncomingMessage, res: ServerResponse, url: URL): Promise<Identity> {
+  if (!auth) return allowAll;
+  const decision = await auth.authorize(req.headers, matchRoute(url.pathname), req.method ?? 'GET');
+  if ('identity' in decision) return decision.identity;
+  const { challenge, message, needed } = decision.refusal;
+  res.setHeader('WWW-Authenticate', challenge);
+  throw registryError('UNAUTHORIZED', message, needed ? { detail: [{ Type: needed.type, Name: needed.name, Action: needed.actions.join(',') }] } : {});
 }
 
 async function dispatch(registry: Registry, r: Request): Promise<void> {
@@ -93,11 +119,13 @@ const handlers: Record<Route['kind'], Record<string, RouteHandler>> = {
   uploads: {
     POST: async (registry, route, r) => {
       const name = nameOf(route);
-      const mount = r.url.searchParams.get('mount');
+      const from = r.url.searchParams.get('from') ?? '';
+      // A mount from a repository the caller may not read is a plain upload, as distribution does.
+      const mount = r.identity.allows({ type: 'repository', name: from, actions: ['pull'] }) ? r.url.searchParams.get('mount') : null;
       const digest = r.url.searchParams.get('digest');
       if (mount !== null) {
         r.req.resume();
-        if (await registry.mountBlob(name, mount, r.url.searchParams.get('from') ?? '')) return sendCreated(r, name, mount);
+        if (await registry.mountBlob(name, mount, from)) return sendCreated(r, name, mount);
         return sendUpload(r, 202, name, await registry.startUpload(name));
       }
       if (digest !== null) {

@@ -7,3 +7,5 @@ export { registryHandler } from './http.js';
 export type { RegistryServerOptions, RunningRegistry } from './server.js';
 export { parseAddr, startRegistryServer } from './server.js';
 export * from './client/index.js';
+export type { RegistryAuthConfig } from './auth/config.js';
+export { parseAuthFlag } from './auth/config.js';

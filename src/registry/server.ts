@@ -1,5 +1,9 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { invalidArgument } from '../lib/index.js';
+import type { RegistryAuth } from './auth/access.js';
+import { createAuth, type RegistryAuthConfig } from './auth/config.js';
 import { registryHandler } from './http.js';
 import { openRegistry, type Registry } from './registry.js';
 
@@ -8,12 +12,18 @@ export interface RegistryServerOptions {
   root: string;
   /** `host:port`; port 0 picks a free one. */
   addr: string;
+  /** No authentication when absent. */
+  auth?: RegistryAuthConfig;
+  /** PEM files: serve HTTPS instead of HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 export interface RunningRegistry {
   registry: Registry;
   /** `host:port` actually bound. */
   address: string;
+  /** `http://host:port` or `https://host:port`. */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -25,12 +35,33 @@ export function parseAddr(addr: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] === '' ? '0.0.0.0' : (m[2] ?? '')), port };
 }
 
-/** Opens the registry on `root` and serves the distribution API over plain HTTP. */
+function readTls(tls: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  try {
+    return { cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) };
+  } catch (err) {
+    throw invalidArgument(`cannot read TLS certificate or key: ${(err as Error).message}`, err);
+  }
+}
+
+/** Opens the registry on `root` and serves the distribution API over HTTP, or HTTPS with `tls`. */
 export async function startRegistryServer(options: RegistryServerOptions): Promise<RunningRegistry> {
   const { host, port } = parseAddr(options.addr);
+  // Bad flags fail before anything is opened or bound.
+  const tls = options.tls ? readTls(options.tls) : undefined;
   const registry = await openRegistry(options.root);
-  const server = http.createServer(registryHandler(registry));
+  // The handler needs the bound address (the token realm), so it is made after listen.
+  let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
+  const listener: http.RequestListener = (req, res) => handler(req, res);
+  let server: http.Server;
+  try {
+    server = tls ? https.createServer(tls, listener) : http.createServer(listener);
+  } catch (err) {
+    await registry.close();
+    throw invalidArgument(`invalid TLS certificate or key: ${(err as Error).message}`, err);
+  }
   server.keepAliveTimeout = 60_000;
+  let url = '';
+  let address = '';
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -39,15 +70,21 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
         resolve();
       });
     });
+    const bound = server.address();
+    const boundPort = typeof bound === 'object' && bound ? bound.port : port;
+    address = `${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+    url = `${tls ? 'https' : 'http'}://${address}`;
+    const auth: RegistryAuth | undefined = options.auth ? createAuth(options.auth, options.root, url) : undefined;
+    handler = registryHandler(registry, auth ? { auth } : {});
   } catch (err) {
+    server.close();
     await registry.close();
     throw err;
   }
-  const bound = server.address();
-  const boundPort = typeof bound === 'object' && bound ? bound.port : port;
   return {
     registry,
-    address: `${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
+    address,
+    url,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
