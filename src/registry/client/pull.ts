@@ -16,7 +16,7 @@ import {
 import type { RegistryClient } from './client.js';
 import { mapLimit } from './limit.js';
 import { fetchManifest } from './manifests.js';
-import { countingStream } from './progress.js';
+import { coalescingCountingStream } from './progress.js';
 
 export const blobConcurrency = 3;
 
@@ -78,7 +78,7 @@ export async function pullImage(
       { method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scope: `repository:${repository}:pull` },
       [200],
     );
-    const counter = countingStream((done) => report('downloading', done));
+    const counter = coalescingCountingStream((done) => report('downloading', done));
     const written = store.content.write(counter, { digest: descriptor.digest, size: descriptor.size }, { lease: store.lease });
     const [piped, stored] = await Promise.allSettled([pipeline(res, counter), written]);
     if (stored.status === 'rejected') throw stored.reason;
