@@ -166,9 +166,13 @@ export interface TreeNode {
  * A comparable picture of what a tree shows, keyed by relative path: comparable between a
  * plain directory and an overlay mount of the same content. Directory sizes, link counts
  * and times, and overlayfs' own attributes are left out; which paths share an inode is
- * listed separately.
+ * listed separately. `mtimes: false` leaves times out too, for trees that went through a
+ * tar writer keeping whole seconds, as Docker's does.
  */
-export function describeTree(root: string): { nodes: Record<string, TreeNode>; links: string[][] } {
+export function describeTree(
+  root: string,
+  options: { mtimes?: boolean } = {},
+): { nodes: Record<string, TreeNode>; links: string[][] } {
   const nodes: Record<string, TreeNode> = {};
   const inodes = new Map<string, string[]>();
   const walk = (dir: string, prefix: string): void => {
@@ -177,7 +181,7 @@ export function describeTree(root: string): { nodes: Record<string, TreeNode>; l
       const rel = prefix + name;
       const st: BigIntStats = lstatSync(path, { bigint: true });
       const node: TreeNode = { type: typeOf(st), mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid), xattrs: {} };
-      if (!st.isDirectory()) node.mtimeMs = Number(st.mtimeMs);
+      if (!st.isDirectory() && options.mtimes !== false) node.mtimeMs = Number(st.mtimeMs);
       if (st.isFile()) node.content = createHash('sha256').update(readFileSync(path)).digest('hex');
       if (st.isSymbolicLink()) node.target = readlinkSync(path);
       if (st.isCharacterDevice() || st.isBlockDevice()) node.rdev = String(st.rdev);

@@ -5,18 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { type BigIntStats } from 'node:fs';
 import {
   chmod,
   chown,
   link,
-  lstat,
   mkdir,
   mkdtemp,
-  readdir,
-  readFile,
-  readlink,
   realpath,
   rename,
   rm,
@@ -29,70 +23,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { getAttribute, listAttributes, setAttribute } from 'fs-xattr';
+import { setAttribute } from 'fs-xattr';
 import { applyLayer, chainIds, diffUpperDir, Snapshotter, tarDirectory, unmountAllUnder, unpackLayer } from '../../src/layers/index.js';
+import { describeTree } from '../../src/layers/layer-fixtures.js';
 import { digestOf, type Digest } from '../../src/oci/index.js';
 
 const run = promisify(execFile);
-
-interface Node {
-  type: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  content?: string;
-  target?: string;
-  rdev?: string;
-  xattrs: Record<string, string>;
-}
-
-/** A comparable picture of a tree: every path's metadata, and which paths share an inode. */
-async function describe(root: string): Promise<{ nodes: Record<string, Node>; links: string[][] }> {
-  const nodes: Record<string, Node> = {};
-  const inodes = new Map<string, string[]>();
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    for (const name of (await readdir(dir)).sort()) {
-      const path = join(dir, name);
-      const rel = prefix + name;
-      const st: BigIntStats = await lstat(path, { bigint: true });
-      const node: Node = {
-        type: typeOf(st),
-        mode: Number(st.mode & 0o7777n),
-        uid: Number(st.uid),
-        gid: Number(st.gid),
-        xattrs: {},
-      };
-      if (st.isFile()) node.content = createHash('sha256').update(await readFile(path)).digest('hex');
-      if (st.isSymbolicLink()) node.target = await readlink(path);
-      if (st.isCharacterDevice() || st.isBlockDevice()) node.rdev = String(st.rdev);
-      if (!st.isSymbolicLink()) {
-        for (const attr of (await listAttributes(path)).sort()) {
-          if (attr.startsWith('trusted.overlay.')) continue;
-          node.xattrs[attr] = (await getAttribute(path, attr)).toString('hex');
-        }
-      }
-      nodes[rel] = node;
-      if (!st.isDirectory() && st.nlink > 1n) {
-        const key = `${st.dev}:${st.ino}`;
-        inodes.set(key, [...(inodes.get(key) ?? []), rel]);
-      }
-      if (st.isDirectory()) await walk(path, `${rel}/`);
-    }
-  };
-  await walk(root, '');
-  const links = [...inodes.values()].filter((group) => group.length > 1).map((group) => group.sort());
-  return { nodes, links: links.sort((a, b) => (a[0] ?? '').localeCompare(b[0] ?? '')) };
-}
-
-function typeOf(st: BigIntStats): string {
-  if (st.isDirectory()) return 'dir';
-  if (st.isFile()) return 'file';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return 'other';
-}
 
 async function buffer(tar: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -156,12 +92,12 @@ test('overlay round trip: apply, change, diff, apply elsewhere gives the same tr
     const s = snapshotter;
     const [c1] = chainIds([digestOf(baseTar)]) as [Digest];
     await unpackLayer(s, { chainId: c1, expectedDiffId: digestOf(baseTar), open: async () => Readable.from([baseTar]) });
-    assert.deepEqual(await describe(s.get(c1).path), await describe(base), 'the base layer applies faithfully');
+    assert.deepEqual(describeTree(s.get(c1).path, { mtimes: false }), describeTree(base, { mtimes: false }), 'the base layer applies faithfully');
 
     const active = await s.createActive('roundtrip', c1);
     const merged = await s.mount('roundtrip');
     await change(merged);
-    const expected = await describe(merged);
+    const expected = describeTree(merged, { mtimes: false });
     await s.unmount('roundtrip');
     const diffTar = await buffer(diffUpperDir(active.upper));
 
@@ -170,7 +106,7 @@ test('overlay round trip: apply, change, diff, apply elsewhere gives the same tr
     await mkdir(out);
     await applyLayer(Readable.from([baseTar]), out);
     const diffResult = await applyLayer(Readable.from([diffTar]), out);
-    assert.deepEqual(await describe(out), expected);
+    assert.deepEqual(describeTree(out, { mtimes: false }), expected);
 
     // The diff as a second snapshot of its own, whiteouts in overlay form, mounted on
     // top of the first.
@@ -179,7 +115,7 @@ test('overlay round trip: apply, change, diff, apply elsewhere gives the same tr
     await unpackLayer(s, { chainId: c2, parent: c1, expectedDiffId: diffResult.diffId, open: async () => Readable.from([diffTar]) });
     await s.createActive('check', c2);
     const view = await s.mount('check');
-    assert.deepEqual(await describe(view), expected);
+    assert.deepEqual(describeTree(view, { mtimes: false }), expected);
     await s.removeActive('check');
     await s.removeActive('roundtrip');
   } finally {
