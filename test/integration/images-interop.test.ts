@@ -68,6 +68,12 @@ describe('images move between berth, podman and skopeo unchanged', () => {
     } finally {
       await ok(berth(other, ['image', 'unmount', 'interop/zstd:1']));
     }
+    // docker-archive layers are uncompressed: saving the zstd image decompresses its layer.
+    const resaved = path.join(t.dir, 'zstd-resaved.tar');
+    await ok(berth(other, ['image', 'save', '-o', resaved, 'interop/zstd:1']));
+    const third = path.join(t.dir, 'berth-resaved');
+    await ok(berth(third, ['image', 'load', '-i', resaved]));
+    assert.deepEqual(await layersOf(third, 'interop/zstd:1'), await layersOf(t.root, id));
   });
 
   for (const format of ['docker-archive', 'oci-archive']) {

@@ -36,10 +36,15 @@ const ociLayout = JSON.stringify({ imageLayoutVersion: '1.0.0' });
  * docker-archive layers must be uncompressed (their digest is the diff ID), so compressed
  * layers are stored uncompressed first (verified against the diff ID).
  */
-export async function saveArchive(content: ContentStore, images: ImageToSave[], format: ArchiveFormat): Promise<Readable> {
+export async function saveArchive(
+  content: ContentStore,
+  images: ImageToSave[],
+  format: ArchiveFormat,
+  lease: string,
+): Promise<Readable> {
   const plans = [];
   for (const image of images) {
-    plans.push(format === 'docker' ? await uncompressedPlan(content, image) : plannedAsIs(image));
+    plans.push(format === 'docker' ? await uncompressedPlan(content, image, lease) : plannedAsIs(image));
   }
   const pack = tar.pack();
   void writeArchive(content, pack, plans, format).then(
@@ -68,7 +73,7 @@ function plannedAsIs(image: ImageToSave): Plan {
   };
 }
 
-async function uncompressedPlan(content: ContentStore, image: ImageToSave): Promise<Plan> {
+async function uncompressedPlan(content: ContentStore, image: ImageToSave, lease: string): Promise<Plan> {
   const { resolved } = image;
   const diffIds = resolved.config.rootfs.diff_ids;
   if (resolved.manifest.layers.every((l) => layerCompression(l.mediaType) === 'none')) return plannedAsIs(image);
@@ -80,11 +85,12 @@ async function uncompressedPlan(content: ContentStore, image: ImageToSave): Prom
       layers.push(layer);
       continue;
     }
+    // Under the lease: no image names this uncompressed blob, so a GC during the save
+    // would otherwise take it away. The lease is taken before the existence check.
+    await content.leases.addResource(lease, diffId);
     const info = (await content.blobs.has(diffId))
       ? await content.blobs.info(diffId)
-      : await content.blobs.write(await openLayerStream(await content.blobs.createReadStream(layer.digest)), {
-          digest: diffId,
-        });
+      : await content.write(await openLayerStream(await content.blobs.createReadStream(layer.digest)), { digest: diffId });
     layers.push({ mediaType: ociLayer, digest: info.digest, size: info.size });
   }
   const manifest: ImageManifest = { schemaVersion: 2, mediaType: ociManifest, config: resolved.manifest.config, layers };

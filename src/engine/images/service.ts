@@ -133,7 +133,16 @@ export class LocalImageService implements ImageService {
       const { record, byName } = await this.find(reference);
       images.push({ resolved: await this.resolve(record.target), names: byName ? [byName] : [] });
     }
-    return saveArchive(this.content, images, format);
+    // Holds blobs the archive writes for itself until it has been read (or for an hour).
+    const lease = this.content.leases.create({ ttlMs: 60 * 60 * 1000 });
+    try {
+      const archive = await saveArchive(this.content, images, format, lease.id);
+      archive.once('close', () => this.content.leases.delete(lease.id));
+      return archive;
+    } catch (err) {
+      this.content.leases.delete(lease.id);
+      throw err;
+    }
   }
 
   async load(archive: Readable, progress?: ProgressListener): Promise<LoadResult> {
