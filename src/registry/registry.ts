@@ -136,7 +136,7 @@ export class Registry {
   }
 
   uploadStatus(name: string, id: string): Promise<UploadState> {
-    return this.uploads.get(checkRepositoryName(name), id);
+    return this.uploads.status(checkRepositoryName(name), id);
   }
 
   appendUpload(name: string, id: string, body: Readable, contentRange?: string): Promise<UploadState> {

@@ -51,6 +51,11 @@ export class UploadStore {
     }
   }
 
+  /** The session's state once the chunk in flight (if any) has been applied or cut back out. */
+  status(repo: string, id: string): Promise<UploadState> {
+    return this.serial(id, () => this.get(repo, id));
+  }
+
   /**
    * Appends a chunk. With `contentRange`, its start must be the current offset (else 416
    * BLOB_UPLOAD_INVALID with the current range) and its length the chunk's.

@@ -1,70 +1,15 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { berth, run, tempRoot, type RunResult } from '../helpers/berth.js';
+import { distributionSkipReason as skipReason, startDistribution, type Distribution } from '../helpers/registry.js';
 import { makeBusyboxRootfs } from '../helpers/rootfs.js';
-
-/** Debian's `docker-registry` package: the distribution project's registry, the reference server. */
-const DISTRIBUTION_BIN = '/usr/bin/docker-registry';
-const skipReason = fs.existsSync(DISTRIBUTION_BIN) ? false : `${DISTRIBUTION_BIN} is absent (apt-get install docker-registry)`;
 
 async function ok(result: Promise<RunResult>): Promise<string> {
   const r = await result;
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   return r.stdout;
-}
-
-/** A port the kernel just handed out on loopback; released for the registry to take. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Distribution {
-  addr: string;
-  stop(): Promise<void>;
-}
-
-/** Starts docker-registry on a free loopback port with its own storage under `dir`; `stop` ends it by PID. */
-async function startDistribution(dir: string): Promise<Distribution> {
-  const port = await freePort();
-  const addr = `127.0.0.1:${port}`;
-  const storage = path.join(dir, 'storage');
-  fs.mkdirSync(storage, { recursive: true });
-  const config = path.join(dir, 'config.yml');
-  fs.writeFileSync(
-    config,
-    ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${storage}`, 'http:', `  addr: ${addr}`, ''].join('\n'),
-  );
-  const child: ChildProcess = spawn(DISTRIBUTION_BIN, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGTERM');
-    await exited;
-  };
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr}`);
-    const up = await fetch(`http://${addr}/v2/`).then((r) => r.status === 200, () => false);
-    if (up) return { addr, stop };
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`docker-registry did not answer on ${addr}: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 interface Inspected {

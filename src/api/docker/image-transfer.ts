@@ -104,6 +104,8 @@ export function pushMessages(reference: string): { message(event: TransferEvent)
               return [{ status: 'Pushing', progressDetail: { current: event.current, total: event.total }, id }];
             case 'pushed':
               return [{ status: 'Pushed', progressDetail: {}, id }];
+            case 'mounted':
+              return [{ status: `Mounted from ${event.from ?? ''}`, progressDetail: {}, id }];
             default:
               return [];
           }

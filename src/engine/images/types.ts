@@ -67,7 +67,16 @@ export type TransferPhase = 'waiting' | 'exists' | 'downloading' | 'verifying' |
 
 export type TransferEvent =
   | { kind: 'start'; repository: string; tag: string | undefined }
-  | { kind: 'blob'; digest: Digest; phase: TransferPhase; current: number; total: number; isConfig: boolean }
+  | {
+      kind: 'blob';
+      digest: Digest;
+      phase: TransferPhase;
+      current: number;
+      total: number;
+      isConfig: boolean;
+      /** For `mounted`: the repository of the same registry the blob came from. */
+      from?: string;
+    }
   | { kind: 'done'; digest: Digest; size: number; reference: string };
 
 export type TransferListener = (event: TransferEvent) => void;

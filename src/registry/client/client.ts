@@ -19,8 +19,8 @@ export interface RegistryRequest {
   path: string;
   headers?: Record<string, string>;
   body?: Body;
-  /** Token scope, e.g. `repository:a/b:pull`. */
-  scope?: string;
+  /** Token scope(s), e.g. `repository:a/b:pull`; a mount also asks to pull from its source. */
+  scope?: string | readonly string[];
 }
 
 interface CachedAuth {
@@ -67,7 +67,8 @@ export class RegistryClient {
 
   /** Sends a request, answering an auth challenge once; the caller reads or drains the response. */
   async request(request: RegistryRequest): Promise<http.IncomingMessage> {
-    const scope = request.scope ?? '';
+    const scopes = typeof request.scope === 'string' ? [request.scope] : [...(request.scope ?? [])];
+    const scope = scopes.join(' ');
     const cached = this.auth.get(scope);
     let authorization = cached && cached.expiresAt > Date.now() ? cached.header : undefined;
     let res = await this.exchange(request, authorization);
@@ -75,7 +76,7 @@ export class RegistryClient {
     const header = res.headers['www-authenticate'];
     res.resume();
     const challenges = parseWwwAuthenticate(Array.isArray(header) ? header.join(', ') : (header ?? ''));
-    authorization = await this.answer(challenges, scope);
+    authorization = await this.answer(challenges, scopes);
     res = await this.exchange(request, authorization);
     if (res.statusCode === 401) {
       this.auth.delete(scope);
@@ -124,10 +125,11 @@ export class RegistryClient {
     throw unavailable(`cannot reach registry ${this.host}: ${(lastError as Error | undefined)?.message ?? 'no scheme'}`, lastError);
   }
 
-  private async answer(challenges: Challenge[], scope: string): Promise<string> {
+  private async answer(challenges: Challenge[], scopes: readonly string[]): Promise<string> {
+    const scope = scopes.join(' ');
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
-      const { header, expiresAt } = await this.fetchToken(bearer, scope);
+      const { header, expiresAt } = await this.fetchToken(bearer, scopes);
       this.auth.set(scope, { header, expiresAt });
       return header;
     }
@@ -140,7 +142,7 @@ export class RegistryClient {
     throw failedPrecondition(`unauthorized: registry ${this.domain} sent no usable authentication challenge`);
   }
 
-  private async fetchToken(challenge: Challenge, scope: string): Promise<CachedAuth> {
+  private async fetchToken(challenge: Challenge, scopes: readonly string[]): Promise<CachedAuth> {
     const realm = challenge.params['realm'];
     if (!realm) throw invalidArgument(`registry ${this.domain}: Bearer challenge without a realm`);
     let url: URL;
@@ -150,8 +152,7 @@ export class RegistryClient {
       throw invalidArgument(`registry ${this.domain}: bad token realm ${JSON.stringify(realm)}`, err);
     }
     if (challenge.params['service']) url.searchParams.set('service', challenge.params['service']);
-    const scopes = new Set([scope, challenge.params['scope'] ?? ''].filter((s) => s !== ''));
-    for (const s of scopes) url.searchParams.append('scope', s);
+    for (const s of new Set([...scopes, challenge.params['scope'] ?? ''].filter((s) => s !== ''))) url.searchParams.append('scope', s);
     const headers: Record<string, string> = this.credentials ? { Authorization: basicHeader(this.credentials) } : {};
     let res: http.IncomingMessage;
     try {

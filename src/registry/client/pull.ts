@@ -17,6 +17,7 @@ import type { RegistryClient } from './client.js';
 import { mapLimit } from './limit.js';
 import { fetchManifest } from './manifests.js';
 import { coalescingCountingStream } from './progress.js';
+import { BlobSources } from './sources.js';
 
 export const blobConcurrency = 3;
 
@@ -86,6 +87,7 @@ export async function pullImage(
     report('complete', descriptor.size);
   });
 
+  new BlobSources(store.content.metadata).record(client.host, repository, blobs.map((b) => b.descriptor.digest));
   // Manifests go in last: a manifest in the store promises its blobs are there too.
   await store.content.write(manifestBytes, { digest: manifestDescriptor.digest, size: manifestDescriptor.size }, { lease: store.lease });
   if (target.digest !== manifestDescriptor.digest) {
