@@ -64,7 +64,9 @@ Containers:
 
 Daemon:
   daemon [--runtime runc|crun] [--cgroup-parent /PATH] [--insecure-registry HOST:PORT ...]
-                         Serve the Docker Engine API (default unix:///run/berth/docker.sock)
+                         [--registry HOST:PORT [--registry-root DIR] [--registry-auth ...] [--registry-tls-cert F ...]]
+                         Serve the Docker Engine API (default unix:///run/berth/docker.sock), and a
+                         registry in the same process with berth registry's flags behind registry-
   version, info          Show versions and system facts
 `;
 

@@ -1,3 +1,4 @@
+import type { RegistryServerOptions } from '../registry/index.js';
 import { startApiServer } from './serve.js';
 
 export interface DaemonOptions {
@@ -10,6 +11,8 @@ export interface DaemonOptions {
   cgroupParent?: string;
   /** Registries that may be reached over plain HTTP when HTTPS fails. */
   insecureRegistries?: string[];
+  /** A registry served in the daemon's process (`--registry ADDR`). */
+  registry?: RegistryServerOptions;
 }
 
 /** `berth daemon`: serves the engine until SIGTERM/SIGINT, then shuts down cleanly. */
@@ -22,10 +25,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
     ...(options.insecureRegistries?.length ? { insecureRegistries: options.insecureRegistries } : {}),
+    ...(options.registry ? { registry: options.registry } : {}),
   });
   process.stderr.write(
     `berth daemon: root ${options.root}, runtime ${server.engine.runtime.name}, listening on ${server.addresses.join(', ')}\n`,
   );
+  if (server.registry) process.stderr.write(`berth daemon: registry (root ${options.registry?.root ?? ''}) listening on ${server.registry.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGTERM', stop);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { dockerApi } from '../api/docker/index.js';
 import { openEngine, type Engine } from '../engine/index.js';
 import { failedPrecondition, invalidArgument, isErrno } from '../lib/index.js';
-import { registryDistribution } from '../registry/index.js';
+import { registryDistribution, startRegistryServer, type RegistryServerOptions, type RunningRegistry } from '../registry/index.js';
 import { berthVersion } from './version.js';
 
 export interface ApiServerOptions {
@@ -21,10 +21,17 @@ export interface ApiServerOptions {
   cgroupParent?: string;
   /** Registries pulled from and pushed to over plain HTTP when HTTPS fails (loopback always is). */
   insecureRegistries?: string[];
+  /**
+   * Also serve a registry in this process (`--registry ADDR`). It keeps its own content store
+   * and database under its root, apart from the engine's: the two share only the event loop.
+   */
+  registry?: RegistryServerOptions;
 }
 
 export interface RunningApiServer {
   engine: Engine;
+  /** The registry served beside the API, when asked for. */
+  registry: RunningRegistry | undefined;
   /** The addresses actually bound (a `tcp://…:0` becomes the chosen port). */
   addresses: string[];
   close(): Promise<void>;
@@ -43,7 +50,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const servers: http.Server[] = [];
   const sockets: string[] = [];
   const addresses: string[] = [];
+  let registry: RunningRegistry | undefined;
   try {
+    if (options.registry) registry = await startRegistryServer(options.registry);
     for (const host of options.hosts) {
       const server = http.createServer(api.requestHandler);
       // attach and exec start arrive as `Upgrade: tcp` and are hijacked by the same router.
@@ -69,17 +78,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     }
   } catch (err) {
     await Promise.all(servers.map((s) => closeServer(s)));
+    await registry?.close();
     await engine.close();
     throw err;
   }
   return {
     engine,
+    registry,
     addresses,
     async close() {
       const closing = Promise.all(servers.map((s) => closeServer(s)));
       api.closeHijacked();
       await closing;
       for (const socket of sockets) fs.rmSync(socket, { force: true });
+      await registry?.close();
       await engine.close();
     },
   };

@@ -43,6 +43,45 @@ function readTls(tls: { cert: string; key: string }): { cert: Buffer; key: Buffe
   }
 }
 
+/** The registry as a request handler for a server that also serves other things (`berth server`). */
+export interface RegistryMount {
+  registry: Registry;
+  /** Whether a request path belongs to the registry: `/v2/…`, and `/token` with token auth. */
+  owns(pathname: string): boolean;
+  handler: http.RequestListener;
+  close(): Promise<void>;
+}
+
+export interface RegistryMountOptions {
+  root: string;
+  /** The URL clients reach the hosting server at (the default token realm is `<url>/token`). */
+  url: string;
+  auth?: RegistryAuthConfig;
+}
+
+/**
+ * Opens the registry on `root` for mounting on an existing HTTP server: route the requests
+ * `owns` accepts to `handler`, and `close` it after the server stops. The registry keeps its
+ * own content store and database under `root`, apart from any engine's.
+ */
+export async function mountRegistry(options: RegistryMountOptions): Promise<RegistryMount> {
+  const registry = await openRegistry(options.root);
+  let auth: RegistryAuth | undefined;
+  try {
+    auth = options.auth ? createAuth(options.auth, options.root, options.url.replace(/\/+$/, '')) : undefined;
+  } catch (err) {
+    await registry.close();
+    throw err;
+  }
+  const tokenPath = options.auth?.kind === 'token';
+  return {
+    registry,
+    owns: (pathname) => pathname === '/v2' || pathname.startsWith('/v2/') || (tokenPath && pathname === '/token'),
+    handler: registryHandler(registry, auth ? { auth } : {}),
+    close: () => registry.close(),
+  };
+}
+
 /** Opens the registry on `root` and serves the distribution API over HTTP, or HTTPS with `tls`. */
 export async function startRegistryServer(options: RegistryServerOptions): Promise<RunningRegistry> {
   const { host, port } = parseAddr(options.addr);

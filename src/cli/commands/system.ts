@@ -1,12 +1,17 @@
+import { join } from 'node:path';
 import { invalidArgument } from '../../lib/index.js';
 import { parseVerbArgs } from '../args.js';
 import { defaultRoot, defaultRun, type CommandContext } from '../context.js';
+import { readRegistryServeFlags, registryServeFlags } from '../registry-flags.js';
 
 export async function daemon(ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseVerbArgs('daemon', ctx.args, {
     runtime: { type: 'string' },
     'cgroup-parent': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
+    registry: { type: 'string' },
+    'registry-root': { type: 'string' },
+    ...registryServeFlags('registry-'),
   });
   if (positionals.length) throw invalidArgument(`daemon: unexpected argument ${JSON.stringify(positionals[0])}`);
   const runtime = values.runtime;
@@ -17,15 +22,44 @@ export async function daemon(ctx: CommandContext): Promise<number> {
   if (cgroupParent !== undefined && !cgroupParent.startsWith('/')) {
     throw invalidArgument(`daemon: --cgroup-parent must be an absolute cgroup path, got ${JSON.stringify(cgroupParent)}`);
   }
+  const root = ctx.globals.root ?? defaultRoot;
+  const registry = await registryOptions(values, root);
   const { runDaemon } = await import('../../daemon/index.js');
   return runDaemon({
-    root: ctx.globals.root ?? defaultRoot,
+    root,
     run: ctx.globals.run ?? defaultRun,
     hosts: ctx.globals.host ? [ctx.globals.host] : [],
     ...(runtime === undefined ? {} : { runtime }),
     ...(cgroupParent === undefined ? {} : { cgroupParent }),
     ...(values['insecure-registry']?.length ? { insecureRegistries: values['insecure-registry'] } : {}),
+    ...(registry ? { registry } : {}),
   });
+}
+
+/**
+ * `--registry ADDR` with `--registry-root DIR` (default `<root>/registry`, as `berth registry`
+ * keeps it beside the engine's) and the registry's auth/TLS flags behind `registry-`.
+ */
+async function registryOptions(
+  values: Record<string, string | boolean | Array<string | boolean> | undefined>,
+  root: string,
+): Promise<import('../../registry/index.js').RegistryServerOptions | undefined> {
+  const addr = values['registry'];
+  const given = Object.keys(values).filter((k) => k.startsWith('registry-') && values[k] !== undefined);
+  if (typeof addr !== 'string') {
+    if (given.length > 0) throw invalidArgument(`daemon: --${given[0] ?? ''} needs --registry ADDR`);
+    return undefined;
+  }
+  const { parseAuthFlag, parseAddr } = await import('../../registry/index.js');
+  parseAddr(addr);
+  const { auth, tls } = readRegistryServeFlags(values, 'registry-', parseAuthFlag);
+  const registryRoot = values['registry-root'];
+  return {
+    addr,
+    root: typeof registryRoot === 'string' ? registryRoot : join(root, 'registry'),
+    ...(auth ? { auth } : {}),
+    ...(tls ? { tls } : {}),
+  };
 }
 
 export async function version(ctx: CommandContext): Promise<void> {
