@@ -1,8 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Router } from './http.js';
-import { sendJson } from './http.js';
-import type { Engine } from '../../engine/index.js';
+import { readJsonBody, sendJson } from './http.js';
+import type { Engine, RegistryAuth } from '../../engine/index.js';
+import { errorKind, invalidArgument } from '../../lib/index.js';
 import { API_VERSION, MIN_API_VERSION } from './version.js';
 
 export interface DaemonIdentity {
@@ -28,6 +29,18 @@ export function systemRoutes(router: Router, engine: Engine, identity: DaemonIde
     res.end(head ? undefined : 'OK');
   };
   router.add('GET', /^\/_ping$/, ({ req, res }) => ping(res, req.method === 'HEAD'));
+
+  // `docker login` through the daemon: the engine checks the credentials against the registry.
+  router.add('POST', /^\/auth$/, async (ctx) => {
+    const auth = authConfigOf(await readJsonBody(ctx));
+    try {
+      await engine.images.login(auth);
+    } catch (err) {
+      if (errorKind(err) !== 'failed-precondition') throw err;
+      return sendJson(ctx.res, 401, { message: (err as Error).message });
+    }
+    sendJson(ctx.res, 200, { Status: 'Login Succeeded', IdentityToken: '' });
+  });
 
   router.add('GET', /^\/version$/, ({ res }) => {
     const arch = goArch[process.arch] ?? process.arch;
@@ -110,4 +123,17 @@ function runtimes(engine: Engine): Record<string, { path: string }> {
   const out: Record<string, { path: string }> = {};
   for (const [name, file] of Object.entries(engine.runtime.available)) out[name] = { path: file };
   return out;
+}
+
+/** The body of `POST /auth` (Docker's AuthConfig); each field a string when present. */
+function authConfigOf(body: unknown): RegistryAuth {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('auth: the body must be a JSON object');
+  const auth: RegistryAuth = {};
+  for (const field of ['username', 'password', 'serveraddress', 'identitytoken', 'registrytoken'] as const) {
+    const value = (body as Record<string, unknown>)[field];
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string') throw invalidArgument(`auth: ${field} must be a string`);
+    auth[field] = value;
+  }
+  return auth;
 }

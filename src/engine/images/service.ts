@@ -20,6 +20,7 @@ import type {
   PruneResult,
   PullOptions,
   PushOptions,
+  RegistryAuth,
   RemovedImage,
   TransferListener,
 } from './types.js';
@@ -212,6 +213,10 @@ export class LocalImageService implements ImageService {
     await distribution.push(byName, this.content, manifest, options, progress);
   }
 
+  async login(auth: RegistryAuth): Promise<void> {
+    await this.requireDistribution().login(registryServer(auth.serveraddress), auth);
+  }
+
   private requireDistribution(): Distribution {
     if (!this.distribution) throw failedPrecondition('this engine has no registry client');
     return this.distribution;
@@ -381,3 +386,12 @@ export class LocalImageService implements ImageService {
 
 const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 const mountKey = (id: Digest): string => `image-${id.replace(/^sha256:/, '')}`;
+
+/**
+ * The registry a login names, as Docker reads `serveraddress`: scheme and path dropped, and
+ * Docker Hub's spellings (`https://index.docker.io/v1/`, none at all) as `docker.io`.
+ */
+export function registryServer(address: string | undefined): string {
+  const host = (address ?? '').trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  return host === '' || host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
+}

@@ -60,6 +60,11 @@ export interface ImageService {
   pull(reference: string, options?: PullOptions, progress?: TransferListener): Promise<ImageRecord>;
   /** Sends an image to the registry its name points at. */
   push(reference: string, options?: PushOptions, progress?: TransferListener): Promise<void>;
+  /**
+   * Checks credentials against a registry (`auth.serveraddress`, Docker Hub when absent), as
+   * `docker login` through the daemon: failed-precondition when the registry refuses them.
+   */
+  login(auth: RegistryAuth): Promise<void>;
 }
 
 /** Where a transfer stands for one blob (a layer, or the config) or for the whole image. */
@@ -120,6 +125,8 @@ export interface Distribution {
     options: PullOptions,
     progress: TransferListener,
   ): Promise<PulledImage>;
+  /** Checks credentials against the registry at `server` (`host[:port]`); failed-precondition when refused. */
+  login(server: string, auth: RegistryAuth): Promise<void>;
   /** Pushes `manifest` (already in the store) and everything it references. */
   push(
     reference: string,

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { BerthError, failedPrecondition, invalidArgument, notFound, unavailable } from '../../lib/index.js';
+import { BerthError, errorKind, failedPrecondition, invalidArgument, notFound, unavailable } from '../../lib/index.js';
 import { lookupCredentials, type Credentials } from './credentials.js';
 import { readBody, send, type Body } from './transport.js';
 import { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
@@ -95,6 +95,20 @@ export class RegistryClient {
   /** `GET /v2/` with the auth flow: proves the registry speaks the API and accepts us. */
   async ping(): Promise<void> {
     (await this.expect({ method: 'GET', path: '/v2/' }, [200])).resume();
+  }
+
+  /**
+   * A login check (`ping`) whose refusal reads as Docker's: `login attempt to URL failed
+   * with status: 401 Unauthorized`, kind failed-precondition.
+   */
+  async login(): Promise<void> {
+    try {
+      await this.ping();
+    } catch (err) {
+      if (errorKind(err) !== 'failed-precondition') throw err;
+      const url = new URL('/v2/', await this.baseUrl()).href;
+      throw failedPrecondition(`login attempt to ${url} failed with status: 401 Unauthorized`, err);
+    }
   }
 
   private async exchange(request: RegistryRequest, authorization: string | undefined): Promise<http.IncomingMessage> {

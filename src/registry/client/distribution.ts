@@ -27,6 +27,13 @@ export function registryDistribution(options: RegistryDistributionOptions = {}):
   return {
     pull: (reference, store, pullOptions, progress) =>
       pullImage(clientFor(reference, pullOptions.auth), reference, store, pullOptions, progress),
+    login: (server, auth) =>
+      new RegistryClient(server, {
+        ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
+        // Only the credentials given are checked, never stored ones.
+        lookup: () => undefined,
+        ...(auth.username ? { credentials: { username: auth.username, password: auth.password ?? '' } } : {}),
+      }).login(),
     push: (reference, content, manifest, pushOptions, progress) =>
       pushImage(clientFor(reference, pushOptions.auth), reference, content, manifest, progress),
   };
