@@ -27,8 +27,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     ...(options.insecureRegistries?.length ? { insecureRegistries: options.insecureRegistries } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
   });
+  const { runtime } = await server.engine.runtimeInfo();
   process.stderr.write(
-    `berth daemon: root ${options.root}, runtime ${server.engine.runtime.name}, listening on ${server.addresses.join(', ')}\n`,
+    `berth daemon: root ${options.root}, runtime ${runtime.name}, listening on ${server.addresses.join(', ')}\n`,
   );
   if (server.registry) process.stderr.write(`berth daemon: registry (root ${options.registry?.root ?? ''}) listening on ${server.registry.url}\n`);
   await new Promise<void>((resolve) => {

@@ -10,7 +10,8 @@ import { startApiServer } from './serve.js';
 export async function startLocalApi(root: string, run: string): Promise<{ socketPath: string; close(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-local-'));
   const socketPath = path.join(dir, 'api.sock');
-  const server = await startApiServer({ root, run, hosts: [`unix://${socketPath}`] });
+  // Lazy: a verb that only moves images never detects runtimes or re-adopts containers.
+  const server = await startApiServer({ root, run, hosts: [`unix://${socketPath}`], lazyContainers: true });
   return {
     socketPath,
     async close() {

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { dockerApi } from '../api/docker/index.js';
 import { openEngine, type Engine } from '../engine/index.js';
 import { failedPrecondition, invalidArgument, isErrno } from '../lib/index.js';
-import { registryDistribution, startRegistryServer, type RegistryServerOptions, type RunningRegistry } from '../registry/index.js';
+import type { RegistryServerOptions, RunningRegistry } from '../registry/index.js';
+import { registryDistribution } from '../registry/client/index.js';
 import { berthVersion } from './version.js';
 
 export interface ApiServerOptions {
@@ -21,6 +22,8 @@ export interface ApiServerOptions {
   cgroupParent?: string;
   /** Registries pulled from and pushed to over plain HTTP when HTTPS fails (loopback always is). */
   insecureRegistries?: string[];
+  /** Open the engine's container side on first use (see EngineOptions.lazyContainers). */
+  lazyContainers?: boolean;
   /**
    * Also serve a registry in this process (`--registry ADDR`). It keeps its own content store
    * and database under its root, apart from the engine's: the two share only the event loop.
@@ -44,6 +47,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     ...(options.run === undefined ? {} : { run: options.run }),
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
+    ...(options.lazyContainers ? { lazyContainers: true } : {}),
     distribution: registryDistribution(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
   });
   const api = dockerApi(engine, { version: berthVersion(), id: engineId(options.root) });
@@ -52,7 +56,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const addresses: string[] = [];
   let registry: RunningRegistry | undefined;
   try {
-    if (options.registry) registry = await startRegistryServer(options.registry);
+    // The server side of the registry is loaded only when it is served.
+    if (options.registry) registry = await (await import('../registry/index.js')).startRegistryServer(options.registry);
     for (const host of options.hosts) {
       const server = http.createServer(api.requestHandler);
       // attach and exec start arrive as `Upgrade: tcp` and are hijacked by the same router.

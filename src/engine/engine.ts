@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openContent } from '../content/index.js';
 import { Snapshotter } from '../layers/index.js';
-import { detectHost, readLogs, RuntimeDriver } from '../runtime/index.js';
-import { findInitBinary, LocalContainerService } from './containers/index.js';
-import type { ContainerService } from './containers/index.js';
+import { openContainerSide, type ContainerSide } from './container-side.js';
+import { LazyContainerService } from './containers/lazy.js';
+import type { ContainerService } from './containers/types.js';
 import { LocalImageService } from './images/service.js';
 import type { Distribution, ImageService } from './images/types.js';
-import { chooseRuntime, type RuntimeChoice } from './runtime-choice.js';
+import type { RuntimeChoice } from './runtime-choice.js';
 
 export interface EngineOptions {
   /** Where images, containers and metadata live (`/var/lib/berth`). */
@@ -20,6 +20,19 @@ export interface EngineOptions {
   runtime?: string;
   /** The registry client pull and push use; without one they fail. */
   distribution?: Distribution;
+  /**
+   * Open the container side (runtime detection, re-adopting containers) on its first use
+   * instead of at once: for a short-lived engine that may only move images (the CLI's
+   * local mode). A daemon opens it at once, so restart policies and exits are handled.
+   */
+  lazyContainers?: boolean;
+}
+
+/** The OCI runtime containers run with, and the `--init` binary, as `docker info` reports them. */
+export interface RuntimeInfo {
+  runtime: RuntimeChoice;
+  /** The binary mounted as PID 1 with `--init`, when this host has one. */
+  initBinary: string | undefined;
 }
 
 /** The engine's one public face: what the API adapters and the cluster agent drive. */
@@ -28,10 +41,8 @@ export interface Engine {
   readonly run: string;
   readonly images: ImageService;
   readonly containers: ContainerService;
-  /** The OCI runtime containers run with, and the others this host has. */
-  readonly runtime: RuntimeChoice;
-  /** The binary mounted as PID 1 with `--init`, when this host has one. */
-  readonly initBinary: string | undefined;
+  /** The runtime facts (opens the container side of a lazy engine). */
+  runtimeInfo(): Promise<RuntimeInfo>;
   /** Stops watching containers (they keep running under conmon) and closes the databases. */
   close(): Promise<void>;
 }
@@ -46,28 +57,21 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const content = await openContent(root);
   const snapshots = await Snapshotter.open(root);
   const images = new LocalImageService(content, snapshots, options.distribution);
-  let containers: LocalContainerService;
-  let runtime: RuntimeChoice;
-  let initBinary: string | undefined;
-  try {
-    const host = await detectHost();
-    runtime = chooseRuntime(options.runtime, host);
-    const driver = new RuntimeDriver({ runDir: run, runtimeCommand: runtime.command });
-    initBinary = await findInitBinary();
-    containers = new LocalContainerService({
+  let side: Promise<ContainerSide> | undefined;
+  const openSide = (): Promise<ContainerSide> =>
+    (side ??= openContainerSide({
       root,
-      metadata: content.metadata,
-      images,
+      run,
+      content,
       snapshots,
-      driver,
-      readLogs: (file, o) => readLogs(file, o),
-      host,
+      images,
+      ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
       ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
-      ...(initBinary === undefined ? {} : { initBinary }),
-    });
-    const service = containers;
-    images.setContainerUsage((imageId) => service.imageUsers(imageId));
-    await containers.recover();
+    }));
+  images.setContainerUsage(async (imageId) => (await openSide()).service.imageUsers(imageId));
+  let containers: ContainerService;
+  try {
+    containers = options.lazyContainers ? new LazyContainerService(async () => (await openSide()).service) : (await openSide()).service;
   } catch (err) {
     snapshots.close();
     await content.close();
@@ -78,10 +82,13 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     run,
     images,
     containers,
-    runtime,
-    initBinary,
+    runtimeInfo: async () => {
+      const { runtime, initBinary } = await openSide();
+      return { runtime, initBinary };
+    },
     close: async () => {
-      containers.close();
+      const opened = await side?.catch(() => undefined);
+      opened?.service.close();
       snapshots.close();
       await content.close();
     },

@@ -1,5 +1,5 @@
-export { openEngine, DEFAULT_RUN_DIR, type Engine, type EngineOptions } from './engine.js';
-export { isRuntimeName, type RuntimeChoice } from './runtime-choice.js';
+export { openEngine, DEFAULT_RUN_DIR, type Engine, type EngineOptions, type RuntimeInfo } from './engine.js';
+export type { RuntimeChoice } from './runtime-choice.js';
 export type {
   ArchiveFormat,
   Distribution,

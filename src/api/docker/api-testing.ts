@@ -28,8 +28,10 @@ export async function startTestApi(containers: FakeContainers): Promise<TestApi>
     run: '/nonexistent',
     images: {} as ImageService,
     containers,
-    runtime: { name: 'runc', path: '/usr/bin/runc', command: ['/usr/bin/runc'], available: { runc: '/usr/bin/runc' } },
-    initBinary: undefined,
+    runtimeInfo: async () => ({
+      runtime: { name: 'runc', path: '/usr/bin/runc', command: ['/usr/bin/runc'], available: { runc: '/usr/bin/runc' } },
+      initBinary: undefined,
+    }),
     close: async () => undefined,
   };
   const api = dockerApi(engine, { version: 'test', id: 'test-id' }, { stats: { intervalMs: 20 } });

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Router } from './http.js';
 import { readJsonBody, sendJson } from './http.js';
-import type { Engine, RegistryAuth } from '../../engine/index.js';
+import type { Engine, RegistryAuth, RuntimeChoice } from '../../engine/index.js';
 import { errorKind, invalidArgument } from '../../lib/index.js';
 import { API_VERSION, MIN_API_VERSION } from './version.js';
 
@@ -67,6 +67,7 @@ export function systemRoutes(router: Router, engine: Engine, identity: DaemonIde
 
   router.add('GET', /^\/info$/, async ({ res }) => {
     const images = await engine.images.list();
+    const { runtime, initBinary } = await engine.runtimeInfo();
     const containers = await engine.containers.list({ all: true });
     const count = (...states: string[]): number => containers.filter((c) => states.includes(c.state.status)).length;
     sendJson(res, 200, {
@@ -107,11 +108,11 @@ export function systemRoutes(router: Router, engine: Engine, identity: DaemonIde
       Labels: [],
       ExperimentalBuild: false,
       ServerVersion: identity.version,
-      Runtimes: runtimes(engine),
-      DefaultRuntime: engine.runtime.name,
+      Runtimes: runtimes(runtime),
+      DefaultRuntime: runtime.name,
       LiveRestoreEnabled: true,
       Isolation: '',
-      InitBinary: engine.initBinary === undefined ? '' : path.basename(engine.initBinary),
+      InitBinary: initBinary === undefined ? '' : path.basename(initBinary),
       SecurityOptions: ['name=seccomp,profile=builtin'],
       Warnings: null,
     });
@@ -119,9 +120,9 @@ export function systemRoutes(router: Router, engine: Engine, identity: DaemonIde
 }
 
 /** Docker's `Runtimes`: every runtime the host has, by name, with its executable. */
-function runtimes(engine: Engine): Record<string, { path: string }> {
+function runtimes(runtime: RuntimeChoice): Record<string, { path: string }> {
   const out: Record<string, { path: string }> = {};
-  for (const [name, file] of Object.entries(engine.runtime.available)) out[name] = { path: file };
+  for (const [name, file] of Object.entries(runtime.available)) out[name] = { path: file };
   return out;
 }
 

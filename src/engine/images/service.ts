@@ -37,7 +37,7 @@ interface StoredImage extends ImageRecord {
  */
 export class LocalImageService implements ImageService {
   private readonly resolved = new Map<Digest, Promise<ResolvedImage>>();
-  private containersUsing: (imageId: Digest) => Array<{ id: string; running: boolean }> = () => [];
+  private containersUsing: (imageId: Digest) => Promise<Array<{ id: string; running: boolean }>> = async () => [];
 
   constructor(
     private readonly content: ContentStore,
@@ -70,7 +70,7 @@ export class LocalImageService implements ImageService {
       return [{ untagged: byName }];
     }
     this.refuseIfMounted(record);
-    const users = this.containersUsing(record.id);
+    const users = await this.containersUsing(record.id);
     const runningUser = users.find((u) => u.running);
     if (runningUser) {
       throw conflict(
@@ -110,7 +110,7 @@ export class LocalImageService implements ImageService {
     const removed: RemovedImage[] = [];
     for (const record of await this.records(this.content.images.list())) {
       if (record.names.length > 0 && !options.all) continue;
-      if (this.isMounted(record) || this.containersUsing(record.id).length > 0) continue;
+      if (this.isMounted(record) || (await this.containersUsing(record.id)).length > 0) continue;
       for (const name of record.names) removed.push({ untagged: name });
       await this.deleteImage(record);
       removed.push({ deleted: record.id });
@@ -223,7 +223,7 @@ export class LocalImageService implements ImageService {
   }
 
   /** Tells image removal which containers use an image (the container service's view). */
-  setContainerUsage(check: (imageId: Digest) => Array<{ id: string; running: boolean }>): void {
+  setContainerUsage(check: (imageId: Digest) => Promise<Array<{ id: string; running: boolean }>>): void {
     this.containersUsing = check;
   }
 
