@@ -196,3 +196,16 @@ test('cleanIngest removes only old files not being written', async (t) => {
   await pending.commit();
   assert.ok(await store.has(helloDigest));
 });
+
+test('a blob larger than the early-flush step streams in whole and verified', async (t) => {
+  const dir = await tempDir(t);
+  const store = await BlobStore.open(dir);
+  const chunk = Buffer.alloc(1024 * 1024, 7);
+  const chunks = Array.from({ length: 70 }, (_, i) => Buffer.concat([chunk.subarray(1), Buffer.from([i])]));
+  const whole = Buffer.concat(chunks);
+  const info = await store.write(Readable.from(chunks), { digest: digestOf(whole), size: whole.length });
+  assert.equal(info.size, whole.length);
+  assert.deepEqual(await readFile(await store.path(info.digest)), whole);
+  await assert.rejects(store.write(Readable.from(chunks), { digest: helloDigest }), /digest mismatch/);
+  assert.deepEqual(await ingestEntries(dir), []);
+});

@@ -60,6 +60,9 @@ const defaultMaxBytes = 4 * 1024 * 1024;
 /** An ingest file untouched this long belongs to a writer that died. */
 export const staleIngestMs = 10 * 60 * 1000;
 
+/** Bytes of a blob written between background flushes while it streams in. */
+const earlyFlushBytes = 32 * 1024 * 1024;
+
 /**
  * Blobs laid out as an OCI image layout under `dir`: `blobs/<alg>/<hex>`, `oci-layout`,
  * `index.json`. Everything being written lives in `ingest/` until it is verified, fsynced
@@ -83,7 +86,7 @@ export class BlobStore implements BlobProvider, BlobIngester, BlobManager {
     // now: only leftovers too old to be anyone's live write are removed.
     await store.cleanIngest(staleIngestMs);
     if (!(await exists(join(dir, 'oci-layout')))) await store.writeLayoutFile('oci-layout', ociLayoutJson);
-    if (!(await exists(join(dir, 'index.json')))) await store.writeLayoutFile('index.json', indexJson([]));
+    if (!(await exists(join(dir, 'index.json')))) await store.writeLayoutFile('index.json', indexJson([]), false);
     return store;
   }
 
@@ -180,6 +183,11 @@ export class BlobStore implements BlobProvider, BlobIngester, BlobManager {
     const { path: temp, done } = this.reserveTemp();
     try {
       const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o444);
+      // A large blob starts its writeback while it still streams in (one flush in the
+      // background at a time), so the final fsync finds little left to write and the disk
+      // works beside the network instead of after it.
+      let flushing: Promise<void> | undefined;
+      let flushedAt = 0;
       try {
         const chunks: AsyncIterable<unknown> | Iterable<unknown> = source instanceof Uint8Array ? [source] : source;
         for await (const chunk of chunks) {
@@ -189,9 +197,15 @@ export class BlobStore implements BlobProvider, BlobIngester, BlobManager {
             throw invalidArgument(`size mismatch: expected ${expectedSize} bytes, got more (${digester.size} so far)`);
           }
           await writeAll(handle, bytes);
+          if (digester.size - flushedAt >= earlyFlushBytes && flushing === undefined) {
+            flushedAt = digester.size;
+            flushing = handle.datasync().finally(() => (flushing = undefined));
+          }
         }
+        await flushing;
         await handle.sync();
       } finally {
+        await flushing?.catch(() => undefined);
         await handle.close();
       }
       const info: BlobInfo = { digest: digester.digest(), size: digester.size };
@@ -247,17 +261,20 @@ export class BlobStore implements BlobProvider, BlobIngester, BlobManager {
     return removed;
   }
 
-  /** Replaces `index.json` with one listing `entries`, atomically. */
+  /**
+   * Replaces `index.json` with one listing `entries`, atomically. Not fsynced: it is derived
+   * from the image table, and ContentStore rewrites it from there whenever it opens.
+   */
   async writeIndex(entries: readonly IndexEntry[]): Promise<void> {
-    await this.writeLayoutFile('index.json', indexJson(entries));
+    await this.writeLayoutFile('index.json', indexJson(entries), false);
   }
 
-  private async writeLayoutFile(name: 'index.json' | 'oci-layout', data: string): Promise<void> {
+  private async writeLayoutFile(name: 'index.json' | 'oci-layout', data: string, durable = true): Promise<void> {
     const { path: temp, done } = this.reserveTemp();
     try {
-      await writeFile(temp, data, { flush: true });
+      await writeFile(temp, data, { flush: durable });
       await rename(temp, join(this.dir, name));
-      await fsyncDir(this.dir);
+      if (durable) await fsyncDir(this.dir);
     } catch (err) {
       await rm(temp, { force: true });
       throw err;

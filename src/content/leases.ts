@@ -68,9 +68,12 @@ export class LeaseManager {
     const { ttlMs } = options;
     if (ttlMs !== undefined && !(Number.isFinite(ttlMs) && ttlMs > 0)) throw invalidArgument(`invalid lease ttl ${ttlMs}`);
     const now = this.now();
-    const result = this.metadata.db
-      .prepare('INSERT INTO leases (id, created_at, expires_at, labels) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
-      .run(id, now, ttlMs === undefined ? null : Math.ceil(now + ttlMs), JSON.stringify(checkLabels(options.labels)));
+    // Leases need not survive a crash (see Metadata.relaxed): their writes do not wait for the disk.
+    const result = this.metadata.relaxed(() =>
+      this.metadata.db
+        .prepare('INSERT INTO leases (id, created_at, expires_at, labels) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+        .run(id, now, ttlMs === undefined ? null : Math.ceil(now + ttlMs), JSON.stringify(checkLabels(options.labels))),
+    );
     if (result.changes === 0) throw alreadyExists(`lease ${id} already exists`);
     return this.get(id);
   }
@@ -87,7 +90,7 @@ export class LeaseManager {
 
   /** Ends a lease; what only it held goes at the next GC. */
   delete(id: string): void {
-    const result = this.metadata.db.prepare('DELETE FROM leases WHERE id = ?').run(id);
+    const result = this.metadata.relaxed(() => this.metadata.db.prepare('DELETE FROM leases WHERE id = ?').run(id));
     if (result.changes === 0) throw notFound(`lease ${id} not found`);
   }
 
@@ -102,15 +105,15 @@ export class LeaseManager {
       if (lease.expiresAt !== null && lease.expiresAt.getTime() <= this.now()) {
         throw failedPrecondition(`lease ${id} expired at ${lease.expiresAt.toISOString()}`);
       }
-      this.metadata.db
-        .prepare('INSERT INTO lease_resources (lease_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING')
-        .run(id, checked);
+      this.metadata.relaxed(() =>
+        this.metadata.db.prepare('INSERT INTO lease_resources (lease_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING').run(id, checked),
+      );
     });
   }
 
   removeResource(id: string, digest: Digest): void {
     this.get(id);
-    this.metadata.db.prepare('DELETE FROM lease_resources WHERE lease_id = ? AND digest = ?').run(id, digest);
+    this.metadata.relaxed(() => this.metadata.db.prepare('DELETE FROM lease_resources WHERE lease_id = ? AND digest = ?').run(id, digest));
   }
 
   resources(id: string): Digest[] {

@@ -44,3 +44,20 @@ test('a schema newer than the code is refused', async (t) => {
   metadata.migrate('ns', ['CREATE TABLE a (x INTEGER)', 'CREATE TABLE b (x INTEGER)']);
   assert.throws(() => metadata.migrate('ns', ['CREATE TABLE a (x INTEGER)']), { kind: 'failed-precondition' });
 });
+
+test('relaxed commits skip the wait for the disk and restore synchronous FULL', async (t) => {
+  const metadata = Metadata.open(join(await tempDir(t), 'metadata.db'));
+  t.after(() => metadata.close());
+  metadata.migrate('r', ['CREATE TABLE r (x INTEGER)']);
+  const seen = metadata.relaxed(() => {
+    metadata.db.prepare('INSERT INTO r (x) VALUES (1)').run();
+    return metadata.db.pragma('synchronous', { simple: true });
+  });
+  assert.equal(seen, 1, 'NORMAL inside');
+  assert.equal(metadata.db.pragma('synchronous', { simple: true }), 2, 'FULL after');
+  assert.throws(() => metadata.relaxed(() => {
+    throw new Error('boom');
+  }), /boom/);
+  assert.equal(metadata.db.pragma('synchronous', { simple: true }), 2, 'FULL after a failure');
+  assert.deepEqual(metadata.db.prepare('SELECT count(*) AS n FROM r').get(), { n: 1 }, 'the relaxed insert committed');
+});

@@ -36,12 +36,15 @@ export class BlobSources {
          (SELECT repository FROM blob_sources WHERE digest = ? AND registry = ? ORDER BY seen DESC LIMIT ${maxSourcesPerBlob})`,
     );
     const now = Date.now();
-    db.transaction(() => {
-      for (const digest of new Set(digests)) {
-        upsert.run(digest, registry, repository, now);
-        trim.run(digest, registry, digest, registry);
-      }
-    })();
+    // A hint: losing it in a crash only costs a mount, so the commit does not wait for the disk.
+    this.metadata.relaxed(() =>
+      db.transaction(() => {
+        for (const digest of new Set(digests)) {
+          upsert.run(digest, registry, repository, now);
+          trim.run(digest, registry, digest, registry);
+        }
+      })(),
+    );
   }
 
   /** Repositories of `registry` other than `exclude` that held the blob, most recently seen first. */
@@ -56,6 +59,8 @@ export class BlobSources {
 
   /** Forgets a source that turned out not to hold the blob (a mount it could not serve). */
   forget(registry: string, repository: string, digest: Digest): void {
-    this.metadata.db.prepare('DELETE FROM blob_sources WHERE digest = ? AND registry = ? AND repository = ?').run(digest, registry, repository);
+    this.metadata.relaxed(() =>
+      this.metadata.db.prepare('DELETE FROM blob_sources WHERE digest = ? AND registry = ? AND repository = ?').run(digest, registry, repository),
+    );
   }
 }
