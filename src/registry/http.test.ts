@@ -270,6 +270,96 @@ describe('registry HTTP API', () => {
     assert.equal(await errorCode(unsupported), 'UNSUPPORTED');
   });
 
+  test('bad chunks: a malformed Content-Range or one whose length differs is 416, and the upload stays put', async (t) => {
+    const { base } = await serve(t);
+    const location = (await fetch(`${base}/v2/bad/blobs/uploads/`, { method: 'POST' })).headers.get('location') ?? '';
+    assert.equal((await fetch(`${base}${location}`, { method: 'PATCH', body: 'abc', headers: { 'Content-Range': '0-2' } })).status, 202);
+    for (const range of ['abc', '5-2', '-3', '3-']) {
+      const res = await fetch(`${base}${location}`, { method: 'PATCH', body: 'def', headers: { 'Content-Range': range } });
+      assert.equal(res.status, 416, range);
+      assert.equal(res.headers.get('range'), '0-2', range);
+      assert.equal(await errorCode(res), 'BLOB_UPLOAD_INVALID', range);
+    }
+    const short = await fetch(`${base}${location}`, { method: 'PATCH', body: 'de', headers: { 'Content-Range': '3-5' } });
+    assert.equal(short.status, 416);
+    assert.match(((await short.json()) as ErrorBody).errors[0]?.message ?? '', /announced 3 bytes, the chunk had 2/);
+    const status = await fetch(`${base}${location}`);
+    assert.equal(status.headers.get('range'), '0-2', 'the refused chunks left nothing behind');
+    const done = await fetch(`${base}${location}?digest=${digestOf('abcdef')}`, { method: 'PUT', body: 'def' });
+    assert.equal(done.status, 201);
+  });
+
+  test('cancel: a cancelled upload takes no more chunks and cannot finish; an unknown one is 404', async (t) => {
+    const { base, root, running } = await serve(t);
+    const location = (await fetch(`${base}/v2/cx/blobs/uploads/`, { method: 'POST' })).headers.get('location') ?? '';
+    await fetch(`${base}${location}`, { method: 'PATCH', body: 'some bytes' });
+    assert.equal((await fetch(`${base}${location}`, { method: 'DELETE' })).status, 204);
+    const patch = await fetch(`${base}${location}`, { method: 'PATCH', body: 'more' });
+    assert.equal(patch.status, 404);
+    assert.equal(await errorCode(patch), 'BLOB_UPLOAD_UNKNOWN');
+    const finish = await fetch(`${base}${location}?digest=${digestOf('some bytes')}`, { method: 'PUT' });
+    assert.equal(finish.status, 404);
+    assert.equal(await errorCode(finish), 'BLOB_UPLOAD_UNKNOWN');
+    const again = await fetch(`${base}${location}`, { method: 'DELETE' });
+    assert.equal(again.status, 404);
+    assert.equal(await errorCode(again), 'BLOB_UPLOAD_UNKNOWN');
+    const foreign = await fetch(`${base}/v2/other/blobs/uploads/${location.split('/').pop() ?? ''}`, { method: 'DELETE' });
+    assert.equal(foreign.status, 404, 'an upload is known only in its repository');
+    assert.deepEqual(await readdir(join(root, 'uploads')), []);
+    assert.deepEqual(await running.registry.content.blobs.list(), []);
+  });
+
+  test('a chunked upload finished with the wrong digest is refused, stores nothing and ends the session', async (t) => {
+    const { base, root, running } = await serve(t);
+    const location = (await fetch(`${base}/v2/dm/blobs/uploads/`, { method: 'POST' })).headers.get('location') ?? '';
+    assert.equal((await fetch(`${base}${location}`, { method: 'PATCH', body: 'first ', headers: { 'Content-Range': '0-5' } })).status, 202);
+    assert.equal((await fetch(`${base}${location}`, { method: 'PATCH', body: 'second', headers: { 'Content-Range': '6-11' } })).status, 202);
+    const claimed = digestOf('first second!');
+    const res = await fetch(`${base}${location}?digest=${claimed}`, { method: 'PUT', body: '?' });
+    assert.equal(res.status, 400);
+    assert.equal(await errorCode(res), 'DIGEST_INVALID');
+    for (const digest of [claimed, digestOf('first second?')]) {
+      assert.equal(await running.registry.content.blobs.has(digest), false);
+      assert.equal((await fetch(`${base}/v2/dm/blobs/${digest}`, { method: 'HEAD' })).status, 404);
+    }
+    assert.equal((await fetch(`${base}${location}`)).status, 404, 'the session is gone');
+    assert.deepEqual(await readdir(join(root, 'uploads')), []);
+    const malformed = await fetch(`${base}/v2/dm/blobs/uploads/?digest=sha256:nothex`, { method: 'POST', body: 'x' });
+    assert.equal(malformed.status, 400);
+    assert.equal(await errorCode(malformed), 'DIGEST_INVALID');
+  });
+
+  test('an image index naming a manifest the repository lacks is refused; with it, accepted', async (t) => {
+    const { base } = await serve(t);
+    const present = await pushImage(base, 'ix', 'amd');
+    const elsewhere = await pushImage(base, 'other', 'arm', 'arm layer');
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: ociManifest, ...present, platform: { os: 'linux', architecture: 'amd64' } },
+        { mediaType: ociManifest, ...elsewhere, platform: { os: 'linux', architecture: 'arm64' } },
+      ],
+    });
+    const headers = { 'Content-Type': 'application/vnd.oci.image.index.v1+json' };
+    const refused = await fetch(`${base}/v2/ix/manifests/multi`, { method: 'PUT', body: index, headers });
+    assert.equal(refused.status, 400);
+    const body = (await refused.json()) as ErrorBody;
+    assert.equal(body.errors[0]?.code, 'MANIFEST_BLOB_UNKNOWN');
+    assert.match(body.errors[0]?.message ?? '', new RegExp(`manifest ${elsewhere.digest} is not in repository ix`));
+    assert.equal((await fetch(`${base}/v2/ix/manifests/multi`)).status, 404, 'no tag was made');
+    assert.equal((await fetch(`${base}/v2/ix/manifests/${digestOf(index)}`)).status, 404, 'nothing stored by digest');
+
+    const manifest = await (await fetch(`${base}/v2/other/manifests/arm`)).text();
+    for (const blob of (JSON.parse(manifest) as { config: { digest: string }; layers: Array<{ digest: string }> }).layers.concat(
+      (JSON.parse(manifest) as { config: { digest: string } }).config,
+    )) {
+      assert.equal((await fetch(`${base}/v2/ix/blobs/uploads/?mount=${blob.digest}&from=other`, { method: 'POST' })).status, 201);
+    }
+    assert.equal((await fetch(`${base}/v2/ix/manifests/${elsewhere.digest}`, { method: 'PUT', body: manifest, headers: { 'Content-Type': ociManifest } })).status, 201);
+    assert.equal((await fetch(`${base}/v2/ix/manifests/multi`, { method: 'PUT', body: index, headers })).status, 201);
+  });
+
   test('gc removes blobs no manifest reaches once their push lease has ended', async (t) => {
     const { base, running } = await serve(t);
     const image = await pushImage(base, 'g', 'v1');
