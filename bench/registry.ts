@@ -16,8 +16,10 @@
  * process end to end, so berth's Node start-up (~0.1 s) is inside its numbers.
  *
  * Pushes run once (a second push finds the blobs already there); single pulls are the
- * median of BENCH_RUNS, interleaved. Results are checked: berth's pulled image ID equals
- * the source's, skopeo's pulled blobs are the pushed ones.
+ * median of BENCH_RUNS, interleaved, each after a `sync`. Only the transfer command is
+ * timed; results are checked afterwards: berth's pulled image ID equals the source's,
+ * skopeo's pulled blobs are the pushed ones. berth's pull is durable when it returns (each
+ * blob fsynced); skopeo's dir: is not (its writeback comes after its time).
  *
  * Both registries listen on free 127.0.0.1 ports and are stopped by PID; everything lives
  * in one temp dir, removed at the end (also on SIGINT/SIGTERM). Needs skopeo and
@@ -37,7 +39,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { command, interleavedMedians, report } from './harness.js';
+import { command, interleavedMedians, report, syncDisks } from './harness.js';
 
 const targetBytes = Number(process.env['BENCH_BYTES'] ?? 200_000_000);
 const layerCount = Number(process.env['BENCH_LAYERS'] ?? 5);
@@ -256,26 +258,45 @@ function scratch(lab: Lab, what: string): string {
   return path.join(lab.dir, 'scratch', `${what}-${lab.scratch++}`);
 }
 
-async function berthPull(lab: Lab, ref: string): Promise<void> {
+/** A check of what a pull left, run after the timing (and removing it). */
+type Check = () => Promise<void>;
+
+/** One `berth pull` into a fresh root; the returned check (another CLI call) is not timed. */
+async function berthPull(lab: Lab, ref: string): Promise<Check> {
   const root = scratch(lab, 'berth');
   try {
     await berth(root, ['pull', ref]);
-    const [image] = JSON.parse(await berth(root, ['image', 'inspect', ref])) as Array<{ Id: string }>;
-    if (image?.Id !== lab.sourceId) throw new Error(`berth pulled ${image?.Id} from ${ref}, expected ${lab.sourceId}`);
-  } finally {
+  } catch (err) {
     fs.rmSync(root, { recursive: true, force: true });
+    throw err;
   }
+  return async () => {
+    try {
+      const [image] = JSON.parse(await berth(root, ['image', 'inspect', ref])) as Array<{ Id: string }>;
+      if (image?.Id !== lab.sourceId) throw new Error(`berth pulled ${image?.Id} from ${ref}, expected ${lab.sourceId}`);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  };
 }
 
-async function skopeoPull(lab: Lab, ref: string): Promise<void> {
+/** One `skopeo copy` to a dir:; the returned check is not timed. */
+async function skopeoPull(lab: Lab, ref: string): Promise<Check> {
   const out = scratch(lab, 'skopeo');
   try {
     await must('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `dir:${out}`]);
-    const got = new Set(fs.readdirSync(out).filter((f) => /^[0-9a-f]{64}$/.test(f)));
-    for (const blob of lab.blobs) if (!got.has(blob)) throw new Error(`skopeo copy of ${ref} lacks blob ${blob}`);
-  } finally {
+  } catch (err) {
     fs.rmSync(out, { recursive: true, force: true });
+    throw err;
   }
+  return async () => {
+    try {
+      const got = new Set(fs.readdirSync(out).filter((f) => /^[0-9a-f]{64}$/.test(f)));
+      for (const blob of lab.blobs) if (!got.has(blob)) throw new Error(`skopeo copy of ${ref} lacks blob ${blob}`);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  };
 }
 
 async function timed(fn: () => Promise<void>): Promise<number> {
@@ -369,14 +390,30 @@ async function main(): Promise<void> {
     );
     console.log(`  manifest digests: berth registry ${digests[0]}, docker-registry ${digests[1]}${digests[0] === digests[1] ? ' (same)' : ''}`);
 
-    // Single pulls, every client against every registry, interleaved.
+    // Single pulls, every client against every registry, interleaved. Each starts on a clean
+    // disk (sync first): skopeo's dir: does not fsync, and its writeback must not land in the
+    // next case's time. The results are checked after the timings.
     const pulls = [
       { name: 'skopeo ← docker-registry', fn: () => skopeoPull(lab, distRef) },
       { name: 'berth pull ← berth registry', fn: () => berthPull(lab, berthRef) },
       { name: 'berth pull ← docker-registry', fn: () => berthPull(lab, distRef) },
       { name: 'skopeo ← berth registry', fn: () => skopeoPull(lab, berthRef) },
+      // The same work made durable, as berth's pull is: skopeo's copy, then `sync`.
+      {
+        name: 'skopeo ← docker-registry + sync',
+        fn: async () => {
+          const check = await skopeoPull(lab, distRef);
+          await must('sync', []);
+          return check;
+        },
+      },
     ];
-    const pullTimes = await interleavedMedians(runs, pulls.map((p) => ({ fn: p.fn })));
+    const checks: Check[] = [];
+    const pullTimes = await interleavedMedians(
+      runs,
+      pulls.map((p) => ({ before: syncDisks, fn: async () => void checks.push(await p.fn()) })),
+    );
+    for (const check of checks.splice(0)) await check();
     report(
       `pull (median of ${runs}; berth into a fresh root, skopeo to a dir:)`,
       pulls.map((p, i) => ({ name: p.name, ms: pullTimes[i]?.ms ?? NaN, bytes: image.blobBytes })),
@@ -384,7 +421,12 @@ async function main(): Promise<void> {
     );
 
     // Many clients at once.
-    const together = async (fn: () => Promise<void>): Promise<number> => timed(() => Promise.all(Array.from({ length: clients }, fn)).then(() => undefined));
+    const together = async (fn: () => Promise<Check>): Promise<number> => {
+      syncDisks();
+      const ms = await timed(() => Promise.all(Array.from({ length: clients }, async () => void checks.push(await fn()))).then(() => undefined));
+      for (const check of checks.splice(0)) await check();
+      return ms;
+    };
     const rows: Array<{ name: string; ms: number; bytes: number }> = [];
     for (const p of pulls) rows.push({ name: p.name, ms: await together(p.fn), bytes: image.blobBytes * clients });
     report(`${clients} clients pulling at once (wall time until all are done; MB/s is the aggregate)`, rows, 'skopeo ← docker-registry');

@@ -64,6 +64,12 @@ export const staleIngestMs = 10 * 60 * 1000;
 const earlyFlushBytes = 32 * 1024 * 1024;
 
 /**
+ * Background flushes in flight in this process: at most one, as each holds one of libuv's
+ * four pool threads for as long as the disk takes, and the writes of every blob need the rest.
+ */
+let backgroundFlushes = 0;
+
+/**
  * Blobs laid out as an OCI image layout under `dir`: `blobs/<alg>/<hex>`, `oci-layout`,
  * `index.json`. Everything being written lives in `ingest/` until it is verified, fsynced
  * and renamed into place, so a blob is either whole or absent; `ingest/` is emptied when
@@ -184,8 +190,8 @@ export class BlobStore implements BlobProvider, BlobIngester, BlobManager {
     try {
       const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o444);
       // A large blob starts its writeback while it still streams in (one flush in the
-      // background at a time), so the final fsync finds little left to write and the disk
-      // works beside the network instead of after it.
+      // background at a time, process-wide), so the final fsync finds little left to write
+      // and the disk works beside the network instead of after it.
       let flushing: Promise<void> | undefined;
       let flushedAt = 0;
       try {
@@ -197,9 +203,13 @@ export class BlobStore implements BlobProvider, BlobIngester, BlobManager {
             throw invalidArgument(`size mismatch: expected ${expectedSize} bytes, got more (${digester.size} so far)`);
           }
           await writeAll(handle, bytes);
-          if (digester.size - flushedAt >= earlyFlushBytes && flushing === undefined) {
+          if (digester.size - flushedAt >= earlyFlushBytes && backgroundFlushes === 0) {
             flushedAt = digester.size;
-            flushing = handle.datasync().finally(() => (flushing = undefined));
+            backgroundFlushes++;
+            flushing = handle.datasync().finally(() => {
+              backgroundFlushes--;
+              flushing = undefined;
+            });
           }
         }
         await flushing;
