@@ -113,6 +113,8 @@ export async function startFakeRegistry(options: FakeRegistryOptions = {}): Prom
       return void res.writeHead(202, { Location: `${path}${id}` }).end();
     }
     m = /^\/v2\/(.+)\/blobs\/uploads\/(u\d+)$/.exec(path);
+    // Chunked uploads are optional in the spec; this registry has none.
+    if (m && method === 'PATCH') return void res.writeHead(405).end('{"errors":[{"code":"UNSUPPORTED","message":"no chunked uploads"}]}');
     if (m && method === 'PUT') {
       const data = Buffer.concat([...(uploads.get(m[2] ?? '') ?? []), body]);
       const digest = url.searchParams.get('digest') ?? '';

@@ -156,3 +156,19 @@ test('an index pulled for the host keeps the index as the target', async (t) => 
   assert.deepEqual(result.target, describe(ociIndex, index));
   assert.ok(await content.blobs.has(img.descriptor.digest));
 });
+
+test('a registry that refuses PATCH gets a large blob in one PUT instead', async (t) => {
+  const fake = await startFakeRegistry();
+  t.after(() => fake.close());
+  const source = await tempContent(t);
+  const img = image('amd64', 'whole');
+  for (const blob of [...img.blobs, img.manifest]) await source.write(blob);
+  const layer = img.blobs[0] ?? Buffer.alloc(0);
+  await pushImage(new RegistryClient(fake.host, { lookup: none }), `${fake.host}/w/img:1`, source, img.descriptor, () => undefined, {
+    upload: { chunkThreshold: 1024, chunkBytes: 1024 },
+  });
+  assert.deepEqual(fake.blobs.get(digestOf(layer)), layer);
+  const uploads = fake.log.filter((l) => /^(PATCH|PUT) \/v2\/w\/img\/blobs\/uploads\//.test(l)).map((l) => l.split(' ')[0]);
+  assert.deepEqual(uploads.filter((m) => m === 'PATCH').length, 1, 'one refused PATCH for the large layer');
+  assert.equal(uploads.filter((m) => m === 'PUT').length, 2, 'then whole PUTs (layer and config)');
+});

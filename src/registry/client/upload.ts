@@ -55,28 +55,36 @@ function withDigest(client: RegistryClient, location: string, digest: string): s
 /**
  * Sends a blob into the upload session at `location` and closes it: one PUT with the whole
  * body for a small blob; for a large one PATCHes of `chunkBytes` with `Content-Range`, each
- * continuing at the Location the last answer gave, then an empty PUT `?digest=`. When a
- * chunk breaks off (connection lost, 5xx), the upload's status (`GET`, `Range: 0-N`) says
- * how much arrived, and sending resumes there.
+ * continuing at the Location the last answer gave, then an empty PUT `?digest=` (or one
+ * whole PUT when the registry refuses PATCH with 405/501). When a chunk breaks off
+ * (connection lost, 5xx), the upload's status (`GET`, `Range: 0-N`) says how much
+ * arrived, and sending resumes there.
  */
 export async function uploadBlob(target: UploadTarget, startLocation: string, options: UploadOptions = defaultUploadOptions): Promise<void> {
+  const size = target.descriptor.size;
+  if (size <= options.chunkThreshold) return uploadWhole(target, startLocation);
+  return uploadChunks(target, startLocation, options);
+}
+
+/** One PUT `?digest=` carrying the whole blob. */
+async function uploadWhole(target: UploadTarget, location: string): Promise<void> {
+  const { client, descriptor, scope, file } = target;
+  const put = await client.expect(
+    {
+      method: 'PUT',
+      path: withDigest(client, location, descriptor.digest),
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(descriptor.size) },
+      body: () => fs.createReadStream(file).pipe(countingStream(target.onProgress)),
+      scope,
+    },
+    [201],
+  );
+  put.resume();
+}
+
+async function uploadChunks(target: UploadTarget, startLocation: string, options: UploadOptions): Promise<void> {
   const { client, descriptor, scope, file } = target;
   const size = descriptor.size;
-  if (size <= options.chunkThreshold) {
-    const put = await client.expect(
-      {
-        method: 'PUT',
-        path: withDigest(client, startLocation, descriptor.digest),
-        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
-        body: () => fs.createReadStream(file).pipe(countingStream(target.onProgress)),
-        scope,
-      },
-      [201],
-    );
-    put.resume();
-    return;
-  }
-
   let location = startLocation;
   let offset = 0;
   let resumes = 0;
@@ -104,6 +112,11 @@ export async function uploadBlob(target: UploadTarget, startLocation: string, op
       ({ location, offset, ambiguous } = await resumePoint(target, location, size));
       target.onProgress(offset);
       continue;
+    }
+    // A registry without chunked uploads (the spec makes them optional) takes the blob whole.
+    if ((res.statusCode === 405 || res.statusCode === 501) && start === 0) {
+      res.resume();
+      return uploadWhole(target, location);
     }
     if (res.statusCode === 416 && ambiguous && start === 0) {
       res.resume();
