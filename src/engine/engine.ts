@@ -8,6 +8,7 @@ import type { ContainerService } from './containers/index.js';
 import { LocalImageService } from './images/service.js';
 import type { Distribution, ImageService } from './images/types.js';
 import { chooseRuntime, type RuntimeChoice } from './runtime-choice.js';
+import { LocalVolumeService, type VolumeService } from './volumes/index.js';
 
 export interface EngineOptions {
   /** Where images, containers and metadata live (`/var/lib/berth`). */
@@ -28,6 +29,7 @@ export interface Engine {
   readonly run: string;
   readonly images: ImageService;
   readonly containers: ContainerService;
+  readonly volumes: VolumeService;
   /** The OCI runtime containers run with, and the others this host has. */
   readonly runtime: RuntimeChoice;
   /** The binary mounted as PID 1 with `--init`, when this host has one. */
@@ -47,6 +49,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const snapshots = await Snapshotter.open(root);
   const images = new LocalImageService(content, snapshots, options.distribution);
   let containers: LocalContainerService;
+  let volumes: LocalVolumeService;
   let runtime: RuntimeChoice;
   let initBinary: string | undefined;
   try {
@@ -54,6 +57,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     runtime = chooseRuntime(options.runtime, host);
     const driver = new RuntimeDriver({ runDir: run, runtimeCommand: runtime.command });
     initBinary = await findInitBinary();
+    volumes = await LocalVolumeService.open(root, content.metadata);
     containers = new LocalContainerService({
       root,
       metadata: content.metadata,
@@ -62,11 +66,13 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       driver,
       readLogs: (file, o) => readLogs(file, o),
       host,
+      volumes,
       ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
       ...(initBinary === undefined ? {} : { initBinary }),
     });
     const service = containers;
     images.setContainerUsage((imageId) => service.imageUsers(imageId));
+    volumes.setContainerUsers((name) => service.volumeUsers(name));
     await containers.recover();
   } catch (err) {
     snapshots.close();
@@ -78,6 +84,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     run,
     images,
     containers,
+    volumes,
     runtime,
     initBinary,
     close: async () => {

@@ -13,6 +13,7 @@ import { Router, sendError, type UpgradedConnection } from './http.js';
 import { imageRoutes } from './images.js';
 import { systemRoutes, type DaemonIdentity } from './system.js';
 import { readUpgradeBody } from './upgrade.js';
+import { volumeRoutes } from './volumes.js';
 import { API_VERSION, MIN_API_VERSION, compareApiVersions } from './version.js';
 
 const versionPrefix = /^\/v(\d+\.\d+)(\/.*)$/;
@@ -47,6 +48,7 @@ export function dockerApi(engine: Engine, identity: DaemonIdentity, options: Doc
   containerStatsRoutes(router, containers, options.stats);
   containerArchiveRoutes(router, containers);
   execRoutes(router, containers);
+  volumeRoutes(router, engine.volumes);
   eventRoutes(router, new EventLog(containers));
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, upgrade?: UpgradedConnection): Promise<void> => {

@@ -6,6 +6,7 @@ import type { Snapshotter } from '../../layers/index.js';
 import { specToJson, type HostInfo } from '../../runtime/index.js';
 import type { DriverPort } from './driver-port.js';
 import { etcFileMounts, writeEtcFiles } from './etc-files.js';
+import { runtimeMounts } from './mounts-resolve.js';
 import { containerSpec } from './spec.js';
 import type { StoredContainer } from './store.js';
 import { resolveUserInRootfs } from './users.js';
@@ -65,7 +66,7 @@ export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<nu
     const spec = containerSpec(
       c.request,
       c.config,
-      { rootfs, user, mounts: etcFileMounts(files), cgroupsPath: ctx.cgroupsPath(c.id), ...(ctx.initBinary === undefined ? {} : { initBinary: ctx.initBinary }) },
+      { rootfs, user, mounts: [...etcFileMounts(files), ...runtimeMounts(c.config.mounts ?? [])], cgroupsPath: ctx.cgroupsPath(c.id), ...(ctx.initBinary === undefined ? {} : { initBinary: ctx.initBinary }) },
       ctx.host,
     );
     await writeFile(path.join(dir, 'config.json'), specToJson(spec), { mode: 0o600 });

@@ -22,6 +22,8 @@ import { checkLimits } from './limits.js';
 import { generateName, normalizeName } from './names.js';
 import { wasOomKilled } from './oom.js';
 import { recoverContainers } from './readopt.js';
+import { checkMountRequest, imageVolumes, planMounts } from './mount-plan.js';
+import { populateVolumes, resolveMounts, type ResolvedMounts } from './mounts-resolve.js';
 import { checkLogMaxSize, checkNetworkMode, checkSignal, signalName } from './request-checks.js';
 import { checkRestartPolicy, nextDelay, shouldRestart } from './restart.js';
 import { checkSpec } from './spec.js';
@@ -30,10 +32,13 @@ import { emptyStats } from './stats-empty.js';
 import { ContainerStore, nameConflict, type StoredContainer } from './store.js';
 import { attachSession, logLines, readOptions } from './streams.js';
 import { top } from './top.js';
+import type { VolumePort } from './volume-port.js';
 import type {
   AttachSession,
+  ContainerConfig,
   ContainerCreateRequest,
   ContainerEvent,
+  ContainerMount,
   ContainerRecord,
   ContainerService,
   ContainerState,
@@ -65,6 +70,7 @@ export interface ContainerServiceOptions {
   cgroupParent?: string;
   /** Host binary mounted as the container's init with `init: true`. */
   initBinary?: string;
+  volumes: VolumePort;
 }
 
 /** In-memory companions of a container that exists while this service runs. */
@@ -165,10 +171,34 @@ export class LocalContainerService implements ContainerService {
     checkNetworkMode(request.networkMode);
     checkLogMaxSize(request.logMaxSize);
     checkLimits(request.resources ?? {}, this.o.host.cpus);
+    checkMountRequest(request);
     const { record: image, chainId } = await this.o.images.prepareRootfs(request.image);
     const id = randomBytes(32).toString('hex');
     const config = resolveConfig(request, image.config, id);
     checkSpec(request, config, this.o.host, this.o.initBinary);
+    const intents = planMounts(request, imageVolumes(image.config.config?.Volumes), (other) => this.mountsOf(other));
+    const resolved = await resolveMounts(intents, this.o.volumes, id);
+    try {
+      if (resolved.mounts.length > 0) config.mounts = resolved.mounts;
+      return await this.createStored(request, wanted, id, image.id, chainId, config, resolved);
+    } catch (err) {
+      await resolved.undo();
+      throw err;
+    } finally {
+      resolved.release();
+    }
+  }
+
+  /** The container's directory, snapshot (volumes filled from it) and row; undone on failure. */
+  private async createStored(
+    request: ContainerCreateRequest,
+    wanted: string | undefined,
+    id: string,
+    imageId: Digest,
+    chainId: Digest | undefined,
+    config: ContainerConfig,
+    resolved: ResolvedMounts,
+  ): Promise<{ id: string; warnings: string[] }> {
     const warnings: string[] = [];
     if ((request.resources?.memory ?? 0) > 0 && !this.o.host.cgroup.swapAccounting) {
       warnings.push('Your kernel does not support memory swap capabilities or the cgroup is not mounted. Memory limited without swap.');
@@ -179,12 +209,13 @@ export class LocalContainerService implements ContainerService {
     try {
       await this.o.snapshots.createActive(id, chainId);
       try {
+        if (resolved.toPopulate.length > 0) await this.populate(id, resolved);
         this.store.insert({
           id,
           name,
           created: new Date(),
           image: request.image,
-          imageId: image.id,
+          imageId,
           request: { ...request },
           config,
           state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false },
@@ -203,6 +234,16 @@ export class LocalContainerService implements ContainerService {
     return { id, warnings };
   }
 
+  /** Fills new volumes from the image: the snapshot is mounted for as long as the copy takes. */
+  private async populate(id: string, resolved: ResolvedMounts): Promise<void> {
+    const rootfs = await this.o.snapshots.mount(id);
+    try {
+      await populateVolumes(rootfs, resolved.toPopulate);
+    } finally {
+      await this.o.snapshots.unmount(id);
+    }
+  }
+
   async get(idOrName: string): Promise<ContainerRecord> {
     return this.toRecord(this.store.find(idOrName));
   }
@@ -216,6 +257,24 @@ export class LocalContainerService implements ContainerService {
 
   onEvent(listener: (event: ContainerEvent) => void): () => void {
     return this.events.on(listener);
+  }
+
+  /** `--volumes-from`: the mounts of another container; a missing one is the request's fault. */
+  private mountsOf(idOrName: string): ContainerMount[] {
+    try {
+      return this.store.find(idOrName).config.mounts ?? [];
+    } catch (err) {
+      if (isNotFound(err)) throw invalidArgument(err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+  }
+
+  /** IDs of the containers that mount a volume (for the volume service's removal checks). */
+  volumeUsers(name: string): string[] {
+    return this.store
+      .list()
+      .filter((c) => c.config.mounts?.some((m) => m.type === 'volume' && m.name === name) === true)
+      .map((c) => c.id);
   }
 
   /** Containers made from an image (for the image service's removal checks). */
@@ -370,7 +429,7 @@ export class LocalContainerService implements ContainerService {
 
   private async removeAfterExit(id: string): Promise<void> {
     try {
-      await this.remove(id, { force: true });
+      await this.remove(id, { force: true, volumes: true });
     } catch {
       // already removed by someone else
     }
@@ -472,7 +531,7 @@ export class LocalContainerService implements ContainerService {
     });
   }
 
-  async remove(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
+  async remove(idOrName: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const { id } = this.store.find(idOrName);
     const running = await this.lock.run(id, async () => {
       const c = this.store.get(id);
@@ -518,7 +577,16 @@ export class LocalContainerService implements ContainerService {
       this.execs.forget(id);
       this.emit('destroy', c);
       this.signals.wasRemoved(id, { exitCode: c.state.exitCode });
+      if (options.volumes === true) await this.removeAnonymousVolumes(c.config.mounts ?? []);
     });
+  }
+
+  /** `rm -v`: the container's anonymous volumes go too, unless another container still uses one. */
+  private async removeAnonymousVolumes(mounts: readonly ContainerMount[]): Promise<void> {
+    for (const m of mounts) {
+      if (m.type !== 'volume' || m.anonymous !== true || m.name === undefined) continue;
+      await this.o.volumes.remove(m.name).catch(() => undefined);
+    }
   }
 
   async wait(idOrName: string, condition: WaitCondition = 'not-running'): Promise<{ exitCode: number; error?: string }> {
