@@ -107,7 +107,7 @@ export class LocalVolumeService implements VolumeService {
     return [...ids];
   }
 
-  create(request: VolumeCreateRequest = {}): Promise<VolumeRecord> {
+  async create(request: VolumeCreateRequest = {}): Promise<VolumeRecord> {
     const unnamed = request.name === undefined || request.name === '';
     const name = unnamed ? randomBytes(32).toString('hex') : (request.name as string);
     // Containers name their anonymous volumes themselves (to reserve them first) and mark them by label.
