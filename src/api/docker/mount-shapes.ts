@@ -19,12 +19,12 @@ export function mountPoints(record: ContainerRecord): object[] {
     }));
 }
 
-/** HostConfig.Mounts as the client sent them (Docker echoes its mount.Mount list). */
+/** HostConfig.Mounts as the client sent them (Docker echoes its mount.Mount list, empty fields left out). */
 export function mountsShape(mounts: readonly MountRequest[] | undefined): object[] | undefined {
   if (mounts === undefined) return undefined;
   return mounts.map((m) => ({
     Type: m.type,
-    Source: m.source ?? '',
+    ...(m.source ? { Source: m.source } : {}),
     Target: m.target,
     ...(m.readOnly === true ? { ReadOnly: true } : {}),
     ...(m.bindOptions
