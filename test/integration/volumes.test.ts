@@ -158,6 +158,13 @@ test('a read-only bind refuses writes with EROFS; a writable one writes through 
   assert.deepEqual(rec.config.mounts?.find((m) => m.destination === '/in'), { type: 'bind', source: host, destination: '/in', mode: 'ro', rw: false, propagation: 'rprivate' });
 });
 
+test('a bind over a generated /etc file replaces it, as in Docker', async () => {
+  const hosts = path.join(dir, 'my-hosts');
+  fs.writeFileSync(hosts, '10.0.0.1 mine\n');
+  const r = await runIn({ binds: [`${hosts}:/etc/hosts:ro`] }, 'cat /etc/hosts');
+  assert.equal(r.output, '10.0.0.1 mine\n');
+});
+
 test('missing bind sources: -v creates the directory, --mount refuses', async () => {
   const missing = path.join(dir, 'made-by-v', 'deeper');
   const r = await runIn({ binds: [`${missing}:/m`] }, 'touch /m/x');

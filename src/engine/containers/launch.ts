@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { BerthError, errorKind, isNotFound } from '../../lib/index.js';
 import type { Snapshotter } from '../../layers/index.js';
-import { specToJson, type HostInfo } from '../../runtime/index.js';
+import { specToJson, type HostInfo, type MountInput } from '../../runtime/index.js';
 import type { DriverPort } from './driver-port.js';
 import { etcFileMounts, writeEtcFiles } from './etc-files.js';
 import { runtimeMounts } from './mounts-resolve.js';
 import { containerSpec } from './spec.js';
 import type { StoredContainer } from './store.js';
+import type { ContainerMount } from './types.js';
 import { resolveUserInRootfs } from './users.js';
 
 export interface LaunchContext {
@@ -49,6 +50,12 @@ function failureMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The generated /etc files and the user's mounts; a user's mount at one of those paths wins, as in Docker. */
+function containerMounts(etc: readonly MountInput[], mounts: readonly ContainerMount[]): MountInput[] {
+  const taken = new Set(mounts.map((m) => m.destination));
+  return [...etc.filter((m) => !taken.has(m.destination)), ...runtimeMounts(mounts)];
+}
+
 /**
  * Mounts the root filesystem, writes the bundle (config.json and the generated /etc
  * files) and has the driver create and start the container. Returns the pid. On failure
@@ -66,7 +73,7 @@ export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<nu
     const spec = containerSpec(
       c.request,
       c.config,
-      { rootfs, user, mounts: [...etcFileMounts(files), ...runtimeMounts(c.config.mounts ?? [])], cgroupsPath: ctx.cgroupsPath(c.id), ...(ctx.initBinary === undefined ? {} : { initBinary: ctx.initBinary }) },
+      { rootfs, user, mounts: containerMounts(etcFileMounts(files), c.config.mounts ?? []), cgroupsPath: ctx.cgroupsPath(c.id), ...(ctx.initBinary === undefined ? {} : { initBinary: ctx.initBinary }) },
       ctx.host,
     );
     await writeFile(path.join(dir, 'config.json'), specToJson(spec), { mode: 0o600 });
