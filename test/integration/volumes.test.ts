@@ -224,6 +224,32 @@ test('--volumes-from: the other container volumes and binds, read-only when aske
   await assert.rejects(engine.containers.create({ image: IMAGE, volumesFrom: ['no-such-container'] }), { kind: 'invalid-argument', message: /No such container: no-such-container/ });
 });
 
+test('local driver options: a tmpfs volume and a bind volume, mounted while used, never deleted through', async () => {
+  const tmpfsName = unique('tmpfsvol');
+  await engine.volumes.create({ name: tmpfsName, options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m,mode=0770' } });
+  const mountpoint = (await engine.volumes.get(tmpfsName)).mountpoint;
+  // As in Docker, a tmpfs volume starts empty: what a copy-up put there went with the unmount after it.
+  const t = await runIn({ binds: [`${tmpfsName}:/data`] }, 'df -k /data | tail -1; stat -c %a /data; ls -A /data | wc -l');
+  assert.equal(t.exitCode, 0, t.output);
+  assert.match(t.output, /^tmpfs\s+1024\s.*\n770\n0\n$/);
+  assert.deepEqual(await mountsUnder(mountpoint), [], 'unmounted when its last user stopped');
+
+  const hostDir = fs.mkdtempSync(path.join(dir, 'bindvol-'));
+  fs.writeFileSync(path.join(hostDir, 'precious'), 'keep me\n');
+  const bindName = unique('bindvol');
+  await engine.volumes.create({ name: bindName, options: { type: 'none', o: 'bind', device: hostDir } });
+  const b = await runIn({ binds: [`${bindName}:/b`] }, 'cat /b/precious; echo from-container > /b/made');
+  assert.equal(b.output, 'keep me\n');
+  assert.equal(fs.readFileSync(path.join(hostDir, 'made'), 'utf8'), 'from-container\n');
+  await engine.containers.remove(t.id);
+  await engine.containers.remove(b.id);
+  await engine.volumes.remove(tmpfsName);
+  await engine.volumes.remove(bindName);
+  assert.deepEqual(fs.readdirSync(hostDir).sort(), ['made', 'precious'], 'removing the volume left the host directory alone');
+  const pruned = await engine.volumes.prune({ all: true });
+  assert.ok(!pruned.deleted.includes(bindName));
+});
+
 test('a volume in use by a container, running or stopped, cannot be removed', async () => {
   const name = unique('busy');
   const { id } = await engine.containers.create({ image: IMAGE, binds: [`${name}:/b`], cmd: ['sleep', '30'] });

@@ -6,14 +6,16 @@ import type { Snapshotter } from '../../layers/index.js';
 import { specToJson, type HostInfo, type MountInput } from '../../runtime/index.js';
 import type { DriverPort } from './driver-port.js';
 import { etcFileMounts, writeEtcFiles } from './etc-files.js';
-import { runtimeMounts } from './mounts-resolve.js';
+import { mountVolumes, runtimeMounts } from './mounts-resolve.js';
 import { containerSpec } from './spec.js';
 import type { StoredContainer } from './store.js';
 import type { ContainerMount } from './types.js';
+import type { VolumePort } from './volume-port.js';
 import { resolveUserInRootfs } from './users.js';
 
 export interface LaunchContext {
   driver: DriverPort;
+  volumes: VolumePort;
   snapshots: Snapshotter;
   host: HostInfo;
   initBinary: string | undefined;
@@ -65,8 +67,10 @@ function containerMounts(etc: readonly MountInput[], mounts: readonly ContainerM
 export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<number> {
   const dir = ctx.containerDir(c.id);
   let created = false;
+  let unmountVolumes = async (): Promise<void> => undefined;
   try {
     const rootfs = await ctx.snapshots.mount(c.id);
+    unmountVolumes = await mountVolumes(ctx.volumes, c.config.mounts ?? [], c.id);
     const user = await resolveUserInRootfs(rootfs, c.config.user);
     const hostNetwork = c.request.networkMode === 'host';
     const files = await writeEtcFiles(dir, { hostname: hostNetwork && c.request.hostname === undefined ? os.hostname() : c.config.hostname, hostNetwork });
@@ -93,6 +97,7 @@ export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<nu
     return pid;
   } catch (err) {
     if (created) await ctx.driver.delete(c.id, true).catch(() => undefined);
+    await unmountVolumes();
     await ctx.snapshots.unmount(c.id).catch(() => undefined);
     if (err instanceof StartFailure) throw err;
     throw new StartFailure(exitCodeFor(err), failureMessage(err), err);

@@ -17,7 +17,7 @@ const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 export interface ResolvedMounts {
   mounts: ContainerMount[];
   /** Volumes to fill from the image's content before the first start. */
-  toPopulate: Array<{ destination: string; mountpoint: string }>;
+  toPopulate: Array<{ name: string; destination: string; mountpoint: string }>;
   /** Ends the reservation of the volumes (once the container is stored, it holds them). */
   release(): void;
   /** Undoes what resolve made: releases, removes the anonymous volumes it created. */
@@ -66,7 +66,7 @@ export async function resolveMounts(intents: readonly MountIntent[], volumes: Vo
       });
       if (isAnonymous) anonymous.push(name);
       mounts.push({ type: 'volume', name: v.name, source: v.mountpoint, driver: v.driver, ...base, ...(isAnonymous ? { anonymous: true } : {}) });
-      if (intent.copyData) toPopulate.push({ destination: intent.destination, mountpoint: v.mountpoint });
+      if (intent.copyData) toPopulate.push({ name: v.name, destination: intent.destination, mountpoint: v.mountpoint });
     }
   } catch (err) {
     await undo();
@@ -94,6 +94,7 @@ async function ensureBindSource(source: string, create: boolean): Promise<void> 
  */
 export async function populateVolumes(rootfs: string, targets: ResolvedMounts['toPopulate']): Promise<void> {
   for (const { destination, mountpoint } of targets) {
+    // A volume with mount options is mounted by the caller for the copy (see VolumePort.mount).
     const source = await resolveInRoot(rootfs, destination);
     if (source === undefined) continue;
     const st = await stat(source).catch(() => undefined);
@@ -103,6 +104,28 @@ export async function populateVolumes(rootfs: string, targets: ResolvedMounts['t
     // own ownership and mode onto the volume's root too, as Docker does.
     await run('cp', ['-a', '--no-target-directory', `${source}/.`, mountpoint]);
   }
+}
+
+/**
+ * Mounts the container's volumes that need it (mount options) for `ref`; on failure the
+ * ones already mounted are let go. Returns the undo.
+ */
+export async function mountVolumes(volumes: VolumePort, mounts: readonly ContainerMount[], ref: string): Promise<() => Promise<void>> {
+  const done: string[] = [];
+  const undo = async (): Promise<void> => {
+    for (const name of done.splice(0)) await volumes.unmount(name, ref).catch(() => undefined);
+  };
+  try {
+    for (const m of mounts) {
+      if (m.type !== 'volume' || m.name === undefined || done.includes(m.name)) continue;
+      await volumes.mount(m.name, ref);
+      done.push(m.name);
+    }
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+  return undo;
 }
 
 /** The runtime's mount inputs for a container's mounts. */

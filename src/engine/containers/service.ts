@@ -23,7 +23,7 @@ import { generateName, normalizeName } from './names.js';
 import { wasOomKilled } from './oom.js';
 import { recoverContainers } from './readopt.js';
 import { checkMountRequest, imageVolumes, planMounts } from './mount-plan.js';
-import { populateVolumes, resolveMounts, type ResolvedMounts } from './mounts-resolve.js';
+import { mountVolumes, populateVolumes, resolveMounts, type ResolvedMounts } from './mounts-resolve.js';
 import { checkLogMaxSize, checkNetworkMode, checkSignal, signalName } from './request-checks.js';
 import { checkRestartPolicy, nextDelay, shouldRestart } from './restart.js';
 import { checkSpec } from './spec.js';
@@ -115,6 +115,7 @@ export class LocalContainerService implements ContainerService {
     this.cgroupParent = o.cgroupParent ?? '/berth';
     this.launchContext = {
       driver: o.driver,
+      volumes: o.volumes,
       snapshots: o.snapshots,
       host: o.host,
       initBinary: o.initBinary,
@@ -238,7 +239,13 @@ export class LocalContainerService implements ContainerService {
   private async populate(id: string, resolved: ResolvedMounts): Promise<void> {
     const rootfs = await this.o.snapshots.mount(id);
     try {
-      await populateVolumes(rootfs, resolved.toPopulate);
+      const volumes = resolved.toPopulate.map((t): ContainerMount => ({ type: 'volume', name: t.name, source: t.mountpoint, destination: t.destination, mode: '', rw: true, propagation: '' }));
+      const unmountVolumes = await mountVolumes(this.o.volumes, volumes, id);
+      try {
+        await populateVolumes(rootfs, resolved.toPopulate);
+      } finally {
+        await unmountVolumes();
+      }
     } finally {
       await this.o.snapshots.unmount(id);
     }
@@ -383,6 +390,7 @@ export class LocalContainerService implements ContainerService {
     const c = this.store.get(id);
     const oomKilled = await wasOomKilled(this.o.host.cgroup, this.cgroupsPath(id));
     await this.o.driver.delete(id, true).catch(() => undefined);
+    await this.unmountVolumes(c);
     await this.o.snapshots.unmount(id).catch(() => undefined);
     const finishedAt = new Date();
     const state: ContainerState = { ...c.state, status: 'exited', pid: 0, exitCode, oomKilled, error: '', finishedAt };
@@ -563,6 +571,7 @@ export class LocalContainerService implements ContainerService {
         await this.o.driver.delete(id, true).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
         });
+        await this.unmountVolumes(c);
         await this.o.snapshots.unmount(id).catch(() => undefined);
         await this.o.snapshots.removeActive(id).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
@@ -575,10 +584,17 @@ export class LocalContainerService implements ContainerService {
       this.store.delete(id);
       this.live.delete(id);
       this.execs.forget(id);
+      if (options.volumes === true) await this.removeAnonymousVolumes(c.config.mounts ?? []);
       this.emit('destroy', c);
       this.signals.wasRemoved(id, { exitCode: c.state.exitCode });
-      if (options.volumes === true) await this.removeAnonymousVolumes(c.config.mounts ?? []);
     });
+  }
+
+  /** The container no longer uses its volumes' mounts (volumes with mount options are unmounted by their last user). */
+  private async unmountVolumes(c: StoredContainer): Promise<void> {
+    for (const m of c.config.mounts ?? []) {
+      if (m.type === 'volume' && m.name !== undefined) await this.o.volumes.unmount(m.name, c.id).catch(() => undefined);
+    }
   }
 
   /** `rm -v`: the container's anonymous volumes go too, unless another container still uses one. */
@@ -735,6 +751,13 @@ export class LocalContainerService implements ContainerService {
       restartPending: (id) => this.live.get(id)?.restartTimer !== undefined,
       start: (id) => this.start(id),
     });
+    // Volumes with mount options stay mounted across a restart of the engine: count their users again.
+    for (const c of this.store.list()) {
+      if (!ACTIVE.has(c.state.status)) continue;
+      for (const m of c.config.mounts ?? []) {
+        if (m.type === 'volume' && m.name !== undefined) await this.o.volumes.mount(m.name, c.id).catch(() => undefined);
+      }
+    }
   }
 
   /** Stops watching; containers keep running under conmon for the next engine. */

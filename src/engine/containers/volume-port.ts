@@ -5,4 +5,7 @@ export interface VolumePort {
   /** Holds volumes for a container not yet stored; removal is refused until released. */
   reserve(names: readonly string[], holder: string): () => void;
   remove(name: string, options?: { force?: boolean }): Promise<void>;
+  /** Makes the volume's data ready for `ref` (mounts a volume that has mount options). */
+  mount(name: string, ref: string): Promise<string>;
+  unmount(name: string, ref: string): Promise<void>;
 }

@@ -50,6 +50,10 @@ test('create refuses bad names, drivers and options naming them', async () => {
   await assert.rejects(volumes.create({ name: '../etc' }), { kind: 'invalid-argument', message: /"\.\.\/etc" includes invalid characters/ });
   await assert.rejects(volumes.create({ name: 'ok1', driver: 'nfs' }), { kind: 'invalid-argument', message: /volume driver "nfs" is not supported/ });
   await assert.rejects(volumes.create({ name: 'ok1', options: { colour: 'blue' } }), { kind: 'invalid-argument', message: /invalid option: "colour"/ });
+  await assert.rejects(volumes.create({ name: 'ok1', options: { type: 'tmpfs' } }), { kind: 'invalid-argument', message: 'missing required option: "device"' });
+  await assert.rejects(volumes.create({ name: 'ok1', options: { o: 'size=1m', device: 'tmpfs' } }), { kind: 'invalid-argument', message: /missing required option: "type"/ });
+  await assert.rejects(volumes.create({ name: 'ok1', options: { size: '10m' } }), { kind: 'invalid-argument', message: /no quota support/ });
+  await assert.rejects(volumes.create({ name: 'ok1', options: { type: 'nfs', device: ':/export', o: 'addr=10.0.0.1' } }), { kind: 'invalid-argument', message: /network file systems are not supported/ });
   assert.equal(fs.existsSync(path.join(dir, 'volumes', 'ok1')), false);
 });
 

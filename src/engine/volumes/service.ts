@@ -3,7 +3,9 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Metadata } from '../../content/index.js';
 import { conflict, invalidArgument, isNotFound } from '../../lib/index.js';
+import { isMountPoint, unmount, unmountAllUnder } from '../../layers/index.js';
 import { dirSize } from './dir-size.js';
+import { checkDriverOptions, mountVolume, needsMount } from './driver-options.js';
 import { matchesFilters } from './filters.js';
 import { VolumeStore, noSuchVolume, type StoredVolume } from './store.js';
 import {
@@ -32,14 +34,6 @@ export function checkVolumeName(name: string): void {
   }
 }
 
-function checkOptions(options: Record<string, string> | undefined): void {
-  for (const key of Object.keys(options ?? {})) {
-    if (key === 'type' || key === 'device' || key === 'o' || key === 'size') {
-      throw invalidArgument(`volume option ${JSON.stringify(key)}: mounting a device or tmpfs as a local volume is not supported by berth yet`);
-    }
-    throw invalidArgument(`invalid option: ${JSON.stringify(key)}`);
-  }
-}
 
 /**
  * Volumes of the local driver: `<root>/volumes/<name>/_data` plus a row in the metadata
@@ -57,6 +51,8 @@ export class LocalVolumeService implements VolumeService {
   private readonly dir: string;
   private readonly listeners = new Set<(event: VolumeEvent) => void>();
   private readonly reservations = new Map<string, Set<string>>();
+  /** Who has a volume with mount options mounted (a container ID each); unmounted when none is left. */
+  private readonly mounted = new Map<string, Set<string>>();
   private containerUsers: (name: string) => string[] = () => [];
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -71,7 +67,9 @@ export class LocalVolumeService implements VolumeService {
     await mkdir(service.dir, { recursive: true, mode: 0o701 });
     const known = service.store.names();
     for (const entry of await readdir(service.dir)) {
-      if (!known.has(entry)) await rm(path.join(service.dir, entry), { recursive: true, force: true });
+      if (known.has(entry)) continue;
+      // Never delete through a mount: a bind volume's data is the host directory's.
+      if (await unmountAllUnder(path.join(service.dir, entry))) await rm(path.join(service.dir, entry), { recursive: true, force: true });
     }
     return service;
   }
@@ -115,7 +113,7 @@ export class LocalVolumeService implements VolumeService {
     checkVolumeName(name);
     const driver = request.driver === undefined || request.driver === '' ? LOCAL_DRIVER : request.driver;
     if (driver !== LOCAL_DRIVER) throw invalidArgument(`volume driver ${JSON.stringify(driver)} is not supported: berth has only the local driver`);
-    checkOptions(request.options);
+    checkDriverOptions(request.options);
     for (const key of Object.keys(request.labels ?? {})) if (key === '') throw invalidArgument('invalid label: empty name');
     return this.serial(async () => {
       const existing = this.store.find(name);
@@ -170,10 +168,47 @@ export class LocalVolumeService implements VolumeService {
     });
   }
 
+  /**
+   * Makes a volume's data ready for `ref` (a container starting): a volume with mount
+   * options gets its device mounted on its data directory for its first user.
+   */
+  async mount(name: string, ref: string): Promise<string> {
+    // The common case (no mount options) stays off the queue: starts never wait for a prune.
+    if (!needsMount(this.store.get(name).options)) return this.mountpoint(name);
+    return this.serial(async () => {
+      const v = this.store.get(name);
+      const mountpoint = this.mountpoint(name);
+      if (!needsMount(v.options)) return mountpoint;
+      if (!(await isMountPoint(mountpoint))) await mountVolume(v.options ?? {}, mountpoint);
+      let refs = this.mounted.get(name);
+      if (refs === undefined) this.mounted.set(name, (refs = new Set()));
+      refs.add(ref);
+      return mountpoint;
+    });
+  }
+
+  /** `ref` is done with the volume; the last one out unmounts a volume with mount options. */
+  async unmount(name: string, ref: string): Promise<void> {
+    if (this.mounted.get(name)?.has(ref) !== true) return;
+    return this.serial(async () => {
+      const refs = this.mounted.get(name);
+      refs?.delete(ref);
+      if (refs !== undefined && refs.size > 0) return;
+      this.mounted.delete(name);
+      const v = this.store.find(name);
+      if (v === undefined || !needsMount(v.options)) return;
+      const mountpoint = this.mountpoint(name);
+      if (await isMountPoint(mountpoint)) await unmount(mountpoint);
+    });
+  }
+
   /** Under the queue: removes a volume unless a container uses it. */
   private async removeUnused(v: StoredVolume): Promise<void> {
     const users = this.users(v.name);
     if (users.length > 0) throw conflict(`remove ${v.name}: volume is in use - [${users.join(', ')}]`);
+    const volumeDir = path.join(this.dir, v.name);
+    if (!(await unmountAllUnder(volumeDir))) throw conflict(`remove ${v.name}: volume is still mounted at ${this.mountpoint(v.name)}`);
+    this.mounted.delete(v.name);
     this.store.delete(v.name);
     const doomed = path.join(this.dir, `.removing-${randomBytes(8).toString('hex')}`);
     try {

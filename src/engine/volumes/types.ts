@@ -26,7 +26,7 @@ export interface VolumeCreateRequest {
   /** Only `local`. */
   driver?: string;
   labels?: Record<string, string>;
-  /** The local driver's options; berth accepts none yet beyond what Docker's would refuse. */
+  /** The local driver's options: `type`, `device`, `o` (`mount -t type -o o device`), as Docker's. */
   options?: Record<string, string>;
 }
 
@@ -83,5 +83,9 @@ export interface VolumeService {
   usage(): Promise<VolumeUsage[]>;
   /** IDs of the containers that use a volume. */
   users(name: string): string[];
+  /** Mounts a volume that has mount options for `ref` (first user mounts); returns its data path. */
+  mount(name: string, ref: string): Promise<string>;
+  /** Ends `ref`'s use; the last user unmounts. */
+  unmount(name: string, ref: string): Promise<void>;
   onEvent(listener: (event: VolumeEvent) => void): () => void;
 }
