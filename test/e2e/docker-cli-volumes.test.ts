@@ -54,6 +54,7 @@ describe('the docker CLI uses volumes through berth daemon', () => {
   });
 
   test('docker volume create, ls, inspect and rm', async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
     assert.equal(ok(await docker(['volume', 'create', '--label', 'team=blue', 'cli-vol']), 'create').stdout, 'cli-vol\n');
     assert.equal(ok(await docker(['volume', 'create', 'cli-vol']), 'create again').stdout, 'cli-vol\n');
     const ls = ok(await docker(['volume', 'ls']), 'ls').stdout;
@@ -73,6 +74,9 @@ describe('the docker CLI uses volumes through berth daemon', () => {
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /no such volume/);
     assert.equal(fs.existsSync(path.join(volumesDir, 'cli-vol')), false);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const events = ok(await docker(['events', '--since', since, '--until', until, '--filter', 'type=volume', '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}']), 'events');
+    assert.equal(events.stdout, 'volume create cli-vol local\nvolume destroy cli-vol local\n');
     const bad = await docker(['volume', 'create', 'no/slash']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /"no\/slash" includes invalid characters for a local volume name/);
@@ -130,6 +134,7 @@ describe('the docker CLI uses volumes through berth daemon', () => {
     ok(await docker(['run', '--name', 'donor', '-v', '/anon', '-v', 'named-keep:/named', IMAGE, 'sh', '-c', 'echo a > /anon/f; echo n > /named/f']), 'donor');
     const donorMounts = JSON.parse(ok(await docker(['inspect', '--format', '{{json .Mounts}}', 'donor']), 'inspect').stdout) as Array<{ Name: string; Destination: string }>;
     const anon = donorMounts.find((m) => m.Destination === '/anon')?.Name ?? '';
+    assert.equal(ok(await docker(['inspect', '--format', '{{json .Config.Volumes}}', 'donor']), 'inspect').stdout.trim(), '{"/anon":{}}');
     assert.match(anon, /^[0-9a-f]{64}$/);
     const r = await docker(['run', '--rm', '--volumes-from', 'donor:ro', IMAGE, 'sh', '-c', 'cat /anon/f /named/f; touch /named/x']);
     assert.equal(r.stdout, 'a\nn\n');

@@ -250,6 +250,23 @@ test('local driver options: a tmpfs volume and a bind volume, mounted while used
   assert.ok(!pruned.deleted.includes(bindName));
 });
 
+test('a running container keeps its tmpfs volume across an engine restart; the last user out unmounts it', async () => {
+  const name = unique('restart');
+  await engine.volumes.create({ name, options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' } });
+  const { mountpoint } = await engine.volumes.get(name);
+  const { id } = await engine.containers.create({ image: IMAGE, binds: [`${name}:/t`], cmd: ['sh', '-c', 'echo kept > /t/f; sleep 30'] });
+  await engine.containers.start(id);
+  assert.deepEqual(await mountsUnder(mountpoint), [mountpoint]);
+  await engine.close();
+  engine = await openEngine({ root: path.join(dir, 'root'), run: path.join(dir, 'run'), cgroupParent });
+  assert.equal((await engine.containers.get(id)).state.status, 'running');
+  assert.equal(fs.readFileSync(path.join(mountpoint, 'f'), 'utf8'), 'kept\n', 'still mounted, contents intact');
+  await engine.containers.stop(id, { timeoutSeconds: 0 });
+  assert.deepEqual(await mountsUnder(mountpoint), [], 'unmounted once its user stopped');
+  await engine.containers.remove(id);
+  await engine.volumes.remove(name);
+});
+
 test('a volume in use by a container, running or stopped, cannot be removed', async () => {
   const name = unique('busy');
   const { id } = await engine.containers.create({ image: IMAGE, binds: [`${name}:/b`], cmd: ['sleep', '30'] });

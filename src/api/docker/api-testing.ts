@@ -22,7 +22,10 @@ export interface RawClient {
   ended: Promise<void>;
 }
 
-export async function startTestApi(containers: FakeContainers, volumes = {} as VolumeService): Promise<TestApi> {
+/** A volume service with no volumes and no events, for tests that do not use volumes. */
+const noVolumes = { onEvent: () => () => undefined } as unknown as VolumeService;
+
+export async function startTestApi(containers: FakeContainers, volumes: VolumeService = noVolumes): Promise<TestApi> {
   const engine: Engine = {
     root: '/nonexistent',
     run: '/nonexistent',

@@ -195,7 +195,7 @@ function configShape(record: ContainerRecord): object {
     Cmd: c.cmd.length ? c.cmd : null,
     ...(c.healthcheck ? { Healthcheck: healthcheckShape(c.healthcheck) } : {}),
     Image: record.image,
-    Volumes: volumesShape(record.request.volumes),
+    Volumes: volumesShape(record.config.volumes),
     WorkingDir: c.workingDir,
     Entrypoint: c.entrypoint.length ? c.entrypoint : null,
     OnBuild: null,

@@ -59,7 +59,7 @@ export function mountsShape(mounts: readonly MountRequest[] | undefined): object
   }));
 }
 
-/** Config.Volumes: the anonymous volume destinations asked for, `{"/data": {}}`, or null. */
+/** Config.Volumes: the image's and the request's volume destinations, `{"/data": {}}`, or null. */
 export function volumesShape(volumes: readonly string[] | undefined): Record<string, object> | null {
   if (volumes === undefined || volumes.length === 0) return null;
   return Object.fromEntries(volumes.map((v) => [v, {}]));

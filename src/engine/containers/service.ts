@@ -177,7 +177,10 @@ export class LocalContainerService implements ContainerService {
     const id = randomBytes(32).toString('hex');
     const config = resolveConfig(request, image.config, id);
     checkSpec(request, config, this.o.host, this.o.initBinary);
-    const intents = planMounts(request, imageVolumes(image.config.config?.Volumes), (other) => this.mountsOf(other));
+    const fromImage = imageVolumes(image.config.config?.Volumes);
+    const volumeTargets = [...new Set([...fromImage, ...(request.volumes ?? [])])];
+    if (volumeTargets.length > 0) config.volumes = volumeTargets;
+    const intents = planMounts(request, fromImage, (other) => this.mountsOf(other));
     const resolved = await resolveMounts(intents, this.o.volumes, id);
     try {
       if (resolved.mounts.length > 0) config.mounts = resolved.mounts;

@@ -158,6 +158,8 @@ export interface ContainerConfig {
   cmd: string[];
   /** Volumes, binds and tmpfs mounts, resolved at create. */
   mounts?: ContainerMount[];
+  /** Destinations given an anonymous volume when nothing else is mounted there: the image's VOLUMEs and the request's (Docker's Config.Volumes). */
+  volumes?: string[];
 }
 
 export interface ContainerRecord {
