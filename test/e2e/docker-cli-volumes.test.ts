@@ -89,6 +89,7 @@ describe('the docker CLI uses volumes through berth daemon', () => {
       { Type: 'volume', Name: 'shared', Source: path.join(volumesDir, 'shared', '_data'), Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '' },
     ]);
     assert.equal(ok(await docker(['inspect', '--format', '{{json .HostConfig.Binds}}', 'writer']), 'binds').stdout.trim(), '["shared:/data"]');
+    assert.equal(ok(await docker(['ps', '-a', '--filter', 'volume=shared', '--format', '{{.Names}} {{.Mounts}}']), 'ps').stdout, 'writer shared\n');
     const inUse = await docker(['volume', 'rm', 'shared']);
     assert.equal(inUse.code, 1);
     assert.match(inUse.stderr, /remove shared: volume is in use - \[[0-9a-f]{64}\]/);
