@@ -146,6 +146,9 @@ describe('the docker CLI uses volumes through berth daemon', () => {
     assert.ok(!left.includes(anon), 'rm -v removes the anonymous volume');
     assert.ok(left.includes('named-keep'), 'rm -v keeps named volumes');
     ok(await docker(['volume', 'create', 'named-two']), 'create');
+    const df = ok(await docker(['system', 'df', '-v', '--format', '{{json .Volumes}}']), 'system df').stdout;
+    const dfVolumes = JSON.parse(df) as Array<{ Name: string; Links: string; Size: string }>;
+    assert.deepEqual(dfVolumes.map((v) => [v.Name, v.Links, v.Size]).sort(), [['named-keep', '0', '2B'], ['named-two', '0', '0B']]);
     const pruneAnon = ok(await docker(['volume', 'prune', '-f']), 'prune').stdout;
     assert.match(pruneAnon, /Total reclaimed space: 0B/);
     const pruneAll = ok(await docker(['volume', 'prune', '-a', '-f']), 'prune -a').stdout;

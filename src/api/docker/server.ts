@@ -12,6 +12,7 @@ import { execRoutes } from './exec.js';
 import { Router, sendError, type UpgradedConnection } from './http.js';
 import { imageRoutes } from './images.js';
 import { systemRoutes, type DaemonIdentity } from './system.js';
+import { systemDfRoutes } from './system-df.js';
 import { readUpgradeBody } from './upgrade.js';
 import { volumeRoutes } from './volumes.js';
 import { API_VERSION, MIN_API_VERSION, compareApiVersions } from './version.js';
@@ -49,6 +50,7 @@ export function dockerApi(engine: Engine, identity: DaemonIdentity, options: Doc
   containerArchiveRoutes(router, containers);
   execRoutes(router, containers);
   volumeRoutes(router, engine.volumes);
+  systemDfRoutes(router, engine);
   eventRoutes(router, new EventLog([containers, engine.volumes]));
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, upgrade?: UpgradedConnection): Promise<void> => {
