@@ -72,7 +72,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     });
     const service = containers;
     images.setContainerUsage((imageId) => service.imageUsers(imageId));
-    volumes.setContainerUsers((name) => service.volumeUsers(name));
+    volumes.setContainerUsers(() => service.volumeUsers());
     await containers.recover();
   } catch (err) {
     snapshots.close();

@@ -279,12 +279,18 @@ export class LocalContainerService implements ContainerService {
     }
   }
 
-  /** IDs of the containers that mount a volume (for the volume service's removal checks). */
-  volumeUsers(name: string): string[] {
-    return this.store
-      .list()
-      .filter((c) => c.config.mounts?.some((m) => m.type === 'volume' && m.name === name) === true)
-      .map((c) => c.id);
+  /** Volume name → IDs of the containers that mount it (for the volume service's removal checks). */
+  volumeUsers(): Map<string, string[]> {
+    const users = new Map<string, string[]>();
+    for (const c of this.store.list()) {
+      for (const m of c.config.mounts ?? []) {
+        if (m.type !== 'volume' || m.name === undefined) continue;
+        const ids = users.get(m.name) ?? [];
+        if (!ids.includes(c.id)) ids.push(c.id);
+        users.set(m.name, ids);
+      }
+    }
+    return users;
   }
 
   /** Containers made from an image (for the image service's removal checks). */
@@ -745,6 +751,14 @@ export class LocalContainerService implements ContainerService {
 
   /** Picks up what an earlier engine left (see recoverContainers). */
   async recover(): Promise<void> {
+    // Volumes with mount options stay mounted across a restart of the engine: count their
+    // users again first, so that an exit recorded during recovery lets its volumes go.
+    for (const c of this.store.list()) {
+      if (!ACTIVE.has(c.state.status)) continue;
+      for (const m of c.config.mounts ?? []) {
+        if (m.type === 'volume' && m.name !== undefined) await this.o.volumes.mount(m.name, c.id).catch(() => undefined);
+      }
+    }
     await recoverContainers({
       store: this.store,
       lock: this.lock,
@@ -754,13 +768,6 @@ export class LocalContainerService implements ContainerService {
       restartPending: (id) => this.live.get(id)?.restartTimer !== undefined,
       start: (id) => this.start(id),
     });
-    // Volumes with mount options stay mounted across a restart of the engine: count their users again.
-    for (const c of this.store.list()) {
-      if (!ACTIVE.has(c.state.status)) continue;
-      for (const m of c.config.mounts ?? []) {
-        if (m.type === 'volume' && m.name !== undefined) await this.o.volumes.mount(m.name, c.id).catch(() => undefined);
-      }
-    }
   }
 
   /** Stops watching; containers keep running under conmon for the next engine. */

@@ -53,7 +53,7 @@ export class LocalVolumeService implements VolumeService {
   private readonly reservations = new Map<string, Set<string>>();
   /** Who has a volume with mount options mounted (a container ID each); unmounted when none is left. */
   private readonly mounted = new Map<string, Set<string>>();
-  private containerUsers: (name: string) => string[] = () => [];
+  private containerUsers: () => ReadonlyMap<string, readonly string[]> = () => new Map();
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(root: string, metadata: Metadata) {
@@ -74,8 +74,8 @@ export class LocalVolumeService implements VolumeService {
     return service;
   }
 
-  /** Tells the service which containers use a volume (the container service knows). */
-  setContainerUsers(users: (name: string) => string[]): void {
+  /** Tells the service which containers use which volumes (the container service knows): volume name → container IDs. */
+  setContainerUsers(users: () => ReadonlyMap<string, readonly string[]>): void {
     this.containerUsers = users;
   }
 
@@ -100,7 +100,12 @@ export class LocalVolumeService implements VolumeService {
   }
 
   users(name: string): string[] {
-    const ids = new Set(this.containerUsers(name));
+    return this.usersIn(this.containerUsers(), name);
+  }
+
+  /** A volume's users: containers (from one snapshot of who uses what) and reservations. */
+  private usersIn(containers: ReadonlyMap<string, readonly string[]>, name: string): string[] {
+    const ids = new Set(containers.get(name) ?? []);
     for (const holder of this.reservations.get(name) ?? []) ids.add(holder);
     return [...ids];
   }
@@ -151,10 +156,11 @@ export class LocalVolumeService implements VolumeService {
   }
 
   async list(filters: VolumeFilters = {}): Promise<VolumeRecord[]> {
+    const containers = this.containerUsers();
     return this.store
       .list()
       .map((v) => this.toRecord(v))
-      .filter((v) => matchesFilters(v, this.users(v.name).length > 0, filters));
+      .filter((v) => matchesFilters(v, this.usersIn(containers, v.name).length > 0, filters));
   }
 
   remove(name: string, options: { force?: boolean } = {}): Promise<void> {
@@ -225,12 +231,13 @@ export class LocalVolumeService implements VolumeService {
     return this.serial(async () => {
       const deleted: string[] = [];
       let spaceReclaimed = 0;
+      const containers = this.containerUsers();
       for (const v of this.store.list()) {
         const record = this.toRecord(v);
         if (v.driver !== LOCAL_DRIVER || v.options !== null) continue;
         if (options.all !== true && !v.anonymous) continue;
         if (!matchesFilters(record, false, { ...(options.labels ? { labels: options.labels } : {}), ...(options.notLabels ? { notLabels: options.notLabels } : {}) })) continue;
-        if (this.users(v.name).length > 0) continue;
+        if (this.usersIn(containers, v.name).length > 0) continue;
         const size = await dirSize(record.mountpoint);
         await this.removeUnused(v);
         deleted.push(v.name);
@@ -243,8 +250,9 @@ export class LocalVolumeService implements VolumeService {
 
   async usage(): Promise<VolumeUsage[]> {
     const out: VolumeUsage[] = [];
+    const containers = this.containerUsers();
     for (const v of this.store.list()) {
-      out.push({ name: v.name, size: await dirSize(this.mountpoint(v.name)), refCount: this.users(v.name).length });
+      out.push({ name: v.name, size: await dirSize(this.mountpoint(v.name)), refCount: this.usersIn(containers, v.name).length });
     }
     return out;
   }
