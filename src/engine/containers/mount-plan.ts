@@ -37,6 +37,7 @@ export function planMounts(request: ContainerCreateRequest, imageVolumes: readon
       const intent: MountIntent = { type: m.type, source: m.type === 'volume' ? (m.name ?? '') : m.source, destination: m.destination, rw: m.rw && rw, mode: m.mode, propagation: m.propagation, copyData: false };
       if (m.driver !== undefined) intent.volumeDriver = m.driver;
       if (m.nonRecursive === true) intent.nonRecursive = true;
+      if (m.anonymous === true) intent.sharedAnonymous = true;
       planned.set(m.destination, intent);
     }
   }

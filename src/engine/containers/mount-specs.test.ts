@@ -79,7 +79,7 @@ test('--volumes-from: rw by default, ro on request, no propagation or copy modes
 
 test('plan: binds override volumes-from, image VOLUMEs fill what is left, duplicates refused', () => {
   const source: ContainerMount[] = [
-    { type: 'volume', name: 'shared', source: '/root/volumes/shared/_data', destination: '/shared', driver: 'local', mode: 'z', rw: true, propagation: '' },
+    { type: 'volume', name: 'shared', source: '/root/volumes/shared/_data', destination: '/shared', driver: 'local', mode: 'z', rw: true, propagation: '', anonymous: true },
     { type: 'bind', source: '/host', destination: '/over', mode: '', rw: true, propagation: 'rprivate' },
   ];
   const plan = planMounts(
@@ -92,7 +92,7 @@ test('plan: binds override volumes-from, image VOLUMEs fill what is left, duplic
   );
   const byDest = new Map(plan.map((m) => [m.destination, m]));
   assert.deepEqual([...byDest.keys()].sort(), ['/data', '/extra', '/over', '/shared', '/tmp']);
-  assert.deepEqual(byDest.get('/shared'), { type: 'volume', source: 'shared', destination: '/shared', rw: false, mode: 'z', propagation: '', copyData: false, volumeDriver: 'local' });
+  assert.deepEqual(byDest.get('/shared'), { type: 'volume', source: 'shared', destination: '/shared', rw: false, mode: 'z', propagation: '', copyData: false, volumeDriver: 'local', sharedAnonymous: true });
   assert.equal(byDest.get('/over')?.source, 'mine');
   assert.equal(byDest.get('/tmp')?.type, 'tmpfs');
   assert.deepEqual(byDest.get('/data'), { type: 'volume', destination: '/data', rw: true, mode: '', propagation: '', copyData: true });

@@ -23,6 +23,8 @@ export interface MountIntent {
   rw: boolean;
   mode: string;
   propagation: MountPropagation | '';
+  /** Another container's anonymous volume (`--volumes-from`): `rm -v` tries to remove it too, as Docker does. */
+  sharedAnonymous?: boolean;
   /** Fill an empty volume from the image's content at the destination first. */
   copyData: boolean;
   nonRecursive?: boolean;

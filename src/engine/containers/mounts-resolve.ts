@@ -65,7 +65,8 @@ export async function resolveMounts(intents: readonly MountIntent[], volumes: Vo
         ...(intent.volumeOptions === undefined ? {} : { options: intent.volumeOptions }),
       });
       if (isAnonymous) anonymous.push(name);
-      mounts.push({ type: 'volume', name: v.name, source: v.mountpoint, driver: v.driver, ...base, ...(isAnonymous ? { anonymous: true } : {}) });
+      const anonymousMount = isAnonymous || intent.sharedAnonymous === true;
+      mounts.push({ type: 'volume', name: v.name, source: v.mountpoint, driver: v.driver, ...base, ...(anonymousMount ? { anonymous: true } : {}) });
       if (intent.copyData) toPopulate.push({ name: v.name, destination: intent.destination, mountpoint: v.mountpoint });
     }
   } catch (err) {

@@ -65,7 +65,7 @@ export interface ContainerMount {
   rw: boolean;
   /** Bind propagation ('' for volumes and tmpfs). */
   propagation: MountPropagation | '';
-  /** A volume made for this container alone: removed with it by `rm -v` and `--rm`. */
+  /** An anonymous volume (its own, or another's through `--volumes-from`): `rm -v` and `--rm` remove it unless still in use. */
   anonymous?: boolean;
   /** Bind without its submounts. */
   nonRecursive?: boolean;
