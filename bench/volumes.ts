@@ -45,8 +45,8 @@ let daemon: ChildProcess | undefined;
 let podmanUsed = false;
 
 const write = (file: string): string[] => ['time', 'dd', 'if=/dev/zero', `of=${file}`, 'bs=1M', `count=${megabytes}`, 'conv=fsync'];
-/** Reads are fast (page cache): eight passes, so busybox time's 10 ms steps do not dominate. */
-const READ_PASSES = 8;
+/** Reads are fast (page cache): 32 passes, so busybox time's 10 ms steps do not dominate. */
+const READ_PASSES = 32;
 const read = (file: string): string[] => ['time', 'sh', '-c', `for i in ${'x '.repeat(READ_PASSES)}; do dd if=${file} of=/dev/null bs=1M 2>/dev/null; done`];
 
 /** Runs a timed command and returns busybox time's `real` in milliseconds. */
