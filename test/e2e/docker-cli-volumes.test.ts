@@ -77,6 +77,13 @@ describe('the docker CLI uses volumes through berth daemon', () => {
     const until = String(Math.floor(Date.now() / 1000) + 1);
     const events = ok(await docker(['events', '--since', since, '--until', until, '--filter', 'type=volume', '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}']), 'events');
     assert.equal(events.stdout, 'volume create cli-vol local\nvolume destroy cli-vol local\n');
+    assert.equal(ok(await docker(['volume', 'rm', '-f', 'never-was']), 'rm -f of a missing volume').stdout, 'never-was\n');
+    const missing = await docker(['volume', 'rm', 'never-was']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /get never-was: no such volume/);
+    const badFilter = await docker(['volume', 'ls', '--filter', 'colour=red']);
+    assert.equal(badFilter.code, 1);
+    assert.match(badFilter.stderr, /invalid filter 'colour'/);
     const bad = await docker(['volume', 'create', 'no/slash']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /"no\/slash" includes invalid characters for a local volume name/);
