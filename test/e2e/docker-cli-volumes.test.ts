@@ -100,6 +100,13 @@ describe('the docker CLI uses volumes through berth daemon', () => {
     const inUse = await docker(['volume', 'rm', 'shared']);
     assert.equal(inUse.code, 1);
     assert.match(inUse.stderr, /remove shared: volume is in use - \[[0-9a-f]{64}\]/);
+    ok(await docker(['run', '-d', '--name', 'cpbox', '-v', 'shared:/data', IMAGE, 'sleep', '30']), 'cpbox');
+    const local = path.join(t.dir, 'to-copy.txt');
+    fs.writeFileSync(local, 'copied in\n');
+    ok(await docker(['cp', local, 'cpbox:/data/copied.txt']), 'cp into the volume');
+    assert.equal(fs.readFileSync(path.join(volumesDir, 'shared', '_data', 'copied.txt'), 'utf8'), 'copied in\n');
+    assert.equal(ok(await docker(['cp', 'cpbox:/data/greeting', '-']), 'cp out of the volume').stdout.includes('hello\n'), true);
+    ok(await docker(['rm', '-f', 'cpbox']), 'rm cpbox');
     ok(await docker(['rm', 'writer']), 'rm writer');
     const read = ok(await docker(['run', '--rm', '-v', 'shared:/again:ro', IMAGE, 'cat', '/again/greeting']), 'reader');
     assert.equal(read.stdout, 'hello\n');

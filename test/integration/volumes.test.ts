@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { after, afterEach, before, test } from 'node:test';
+import tar from 'tar-stream';
 import { openEngine, type ContainerCreateRequest, type Engine } from '../../src/engine/index.js';
 import { mountsUnder } from '../../src/layers/index.js';
 import { execText } from '../helpers/berth.js';
@@ -264,6 +266,48 @@ test('a running container keeps its tmpfs volume across an engine restart; the l
   await engine.containers.stop(id, { timeoutSeconds: 0 });
   assert.deepEqual(await mountsUnder(mountpoint), [], 'unmounted once its user stopped');
   await engine.containers.remove(id);
+  await engine.volumes.remove(name);
+});
+
+test('cp into and out of a running container reaches its volumes and binds', async () => {
+  const name = unique('cp');
+  const host = fs.mkdtempSync(path.join(dir, 'cpbind-'));
+  fs.writeFileSync(path.join(host, 'from-host'), 'bound file\n');
+  const { id } = await engine.containers.create({
+    image: IMAGE,
+    binds: [`${name}:/store`, `${host}:/b`, `${host}:/b-ro:ro`],
+    tmpfs: { '/scratch': '' },
+    readonlyRootfs: true,
+    cmd: ['sleep', '30'],
+  });
+  await engine.containers.start(id);
+  const tarOf = (file: string): Readable => {
+    const pack = tar.pack();
+    pack.entry({ name: file, mode: 0o644 }, 'put into the volume\n');
+    pack.finalize();
+    return Readable.from(pack, { objectMode: false });
+  };
+  // The root filesystem is read-only, the volume is not: cp writes to the volume.
+  await engine.containers.putArchive(id, '/store', tarOf('put.txt'));
+  await assert.rejects(engine.containers.putArchive(id, '/b-ro', tarOf('x.txt')), { kind: 'invalid-argument', message: 'mounted volume is marked read-only' });
+  await assert.rejects(engine.containers.putArchive(id, '/tmp', tarOf('x.txt')), { kind: 'invalid-argument', message: 'container rootfs is marked read-only' });
+  await assert.rejects(engine.containers.putArchive(id, '/scratch', tarOf('x.txt')), { kind: 'invalid-argument', message: /tmpfs mount \/scratch/ });
+  assert.equal(fs.existsSync(path.join(host, 'x.txt')), false);
+  assert.equal(fs.readFileSync(path.join((await engine.volumes.get(name)).mountpoint, 'put.txt'), 'utf8'), 'put into the volume\n');
+  assert.equal((await engine.containers.statPath(id, '/b/from-host')).size, 'bound file\n'.length);
+  const { tar: out } = await engine.containers.getArchive(id, '/b/from-host');
+  const names: string[] = [];
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    names.push(header.name);
+    stream.resume();
+    stream.on('end', next);
+  });
+  const done = new Promise<void>((resolve) => extract.on('finish', () => resolve()));
+  out.pipe(extract);
+  await done;
+  assert.deepEqual(names, ['from-host']);
+  await engine.containers.remove(id, { force: true });
   await engine.volumes.remove(name);
 });
 
