@@ -295,18 +295,30 @@ test('cp into and out of a running container reaches its volumes and binds', asy
   assert.equal(fs.existsSync(path.join(host, 'x.txt')), false);
   assert.equal(fs.readFileSync(path.join((await engine.volumes.get(name)).mountpoint, 'put.txt'), 'utf8'), 'put into the volume\n');
   assert.equal((await engine.containers.statPath(id, '/b/from-host')).size, 'bound file\n'.length);
-  const { tar: out } = await engine.containers.getArchive(id, '/b/from-host');
-  const names: string[] = [];
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    names.push(header.name);
-    stream.resume();
-    stream.on('end', next);
-  });
-  const done = new Promise<void>((resolve) => extract.on('finish', () => resolve()));
-  out.pipe(extract);
-  await done;
-  assert.deepEqual(names, ['from-host']);
+  const tarNames = async (stream: Readable): Promise<string[]> => {
+    const names: string[] = [];
+    const extract = tar.extract();
+    extract.on('entry', (header, entry, next) => {
+      names.push(header.name);
+      entry.resume();
+      entry.on('end', next);
+    });
+    const done = new Promise<void>((resolve) => extract.on('finish', () => resolve()));
+    stream.pipe(extract);
+    await done;
+    return names;
+  };
+  assert.deepEqual(await tarNames((await engine.containers.getArchive(id, '/b/from-host')).tar), ['from-host']);
+
+  // Stopped, the same paths still reach the volume and the bind, not the root filesystem under them.
+  await engine.containers.stop(id, { timeoutSeconds: 0 });
+  await engine.containers.putArchive(id, '/store/', tarOf('after-stop.txt'));
+  assert.ok(fs.existsSync(path.join((await engine.volumes.get(name)).mountpoint, 'after-stop.txt')));
+  await assert.rejects(engine.containers.putArchive(id, '/b-ro', tarOf('x.txt')), { message: 'mounted volume is marked read-only' });
+  assert.equal((await engine.containers.statPath(id, '/store')).name, 'store');
+  assert.equal((await engine.containers.statPath(id, '/b/from-host')).size, 'bound file\n'.length);
+  assert.deepEqual((await tarNames((await engine.containers.getArchive(id, '/store')).tar)).sort(), ['store/', 'store/after-stop.txt', 'store/put.txt']);
+  assert.deepEqual((await tarNames((await engine.containers.getArchive(id, '/store/.')).tar)).sort(), ['./', './after-stop.txt', './put.txt']);
   await engine.containers.remove(id, { force: true });
   await engine.volumes.remove(name);
 });

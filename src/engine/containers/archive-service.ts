@@ -4,7 +4,7 @@ import type { Snapshotter } from '../../layers/index.js';
 import { invalidArgument, isNotFound, notFound } from '../../lib/index.js';
 import path from 'node:path';
 import { getArchive, putArchive, statPath, type PutArchiveOptions } from './archive.js';
-import { resolveContainerPath } from './archive-path.js';
+import { parseContainerPath, resolveContainerPath } from './archive-path.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { StoredContainer } from './store.js';
 import type { ContainerMount, ContainerStatus, PathStat } from './types.js';
@@ -31,28 +31,37 @@ export class ContainerArchives {
   constructor(private readonly ctx: ArchiveContext) {}
 
   statPath(c: StoredContainer, containerPath: string, shownAs: string): Promise<PathStat> {
-    return this.withRootfs(c.id, (rootfs) => fileNotFound(statPath(rootfs, containerPath), containerPath, shownAs));
+    return this.withRootfs(c.id, (rootfs, current, running) => {
+      const at = running ? undefined : inMountOfStopped(current, containerPath);
+      return fileNotFound(at ? statPath(at.root, at.path, at.name) : statPath(rootfs, containerPath), containerPath, shownAs);
+    });
   }
 
   getArchive(c: StoredContainer, containerPath: string, shownAs: string): Promise<{ stat: PathStat; tar: Readable }> {
     return this.withRootfs(
       c.id,
-      (rootfs) => fileNotFound(getArchive(rootfs, containerPath), containerPath, shownAs),
+      (rootfs, current, running) => {
+        const at = running ? undefined : inMountOfStopped(current, containerPath);
+        return fileNotFound(at ? getArchive(at.root, at.path, at.name) : getArchive(rootfs, containerPath), containerPath, shownAs);
+      },
       ({ tar }) => finished(tar).catch(() => undefined),
     );
   }
 
   /**
-   * Extracts into the container. While it runs, the target directory is resolved as the
-   * container sees it and written where it really lives: a volume's or bind's source, or
-   * the root filesystem. Refused, with Docker's messages, for a read-only mount or root.
+   * Extracts into the container, where the target really lives: a volume's or bind's
+   * source, or the root filesystem. While the container runs, the target directory is
+   * resolved as the container sees it; when stopped, a path under a volume or bind goes to
+   * its source. Refused, with Docker's messages, for a read-only mount or root.
    */
   putArchive(c: StoredContainer, containerPath: string, tar: Readable, shownAs: string, options: PutArchiveOptions = {}): Promise<void> {
-    return this.withRootfs(c.id, async (rootfs, current) => {
+    return this.withRootfs(c.id, async (rootfs, current, running) => {
       let target: Target = { kind: 'rootfs', root: rootfs, path: containerPath };
-      if (rootfs.startsWith('/proc/')) {
+      if (running && rootfs.startsWith('/proc/')) {
         const { host } = await fileNotFound(resolveContainerPath(rootfs, containerPath, { follow: true }), containerPath, shownAs);
         target = whereItLives(current, `/${path.relative(rootfs, host)}`, this.ctx.snapshots.getActive(c.id).merged);
+      } else if (!running) {
+        target = inMountOfStopped(current, containerPath) ?? target;
       }
       if (target.kind === 'read-only') throw invalidArgument('mounted volume is marked read-only');
       if (target.kind === 'tmpfs') throw invalidArgument(`copying into the tmpfs mount ${target.path} is not supported`);
@@ -66,7 +75,7 @@ export class ContainerArchives {
    * container does not run), resolves with its value, then waits for `hold` before the
    * lock is released and a temporary mount undone.
    */
-  private withRootfs<T>(id: string, use: (rootfs: string, c: StoredContainer) => Promise<T>, hold?: (value: T) => Promise<unknown>): Promise<T> {
+  private withRootfs<T>(id: string, use: (rootfs: string, c: StoredContainer, running: boolean) => Promise<T>, hold?: (value: T) => Promise<unknown>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       void this.ctx.lock.run(id, async () => {
         let temporary = false;
@@ -74,7 +83,7 @@ export class ContainerArchives {
           const c = this.ctx.container(id);
           temporary = !MOUNTED.has(c.state.status);
           const rootfs = temporary ? await this.ctx.snapshots.mount(id) : c.state.pid > 0 ? `/proc/${c.state.pid}/root` : this.ctx.snapshots.getActive(id).merged;
-          const value = await use(rootfs, c);
+          const value = await use(rootfs, c, !temporary);
           resolve(value);
           if (hold !== undefined) await hold(value);
         } catch (err) {
@@ -87,11 +96,28 @@ export class ContainerArchives {
   }
 }
 
-/** Where an extraction lands: a directory under a root on the host, or why it cannot. */
+/** Where an operation lands: a path under a root on the host, or why it cannot. */
 interface Target {
   kind: 'rootfs' | 'mount' | 'read-only' | 'tmpfs';
   root: string;
   path: string;
+  /** What the root of `root` is called in the container, when the path is a mount's own root. */
+  name?: string;
+}
+
+/**
+ * A stopped container's path under one of its volumes or binds (read lexically: the
+ * snapshot does not hold a volume's contents), as a path inside the mount's source, which
+ * is then resolved as a root of its own; undefined when no volume or bind holds it (a
+ * stopped container's tmpfs is gone: what lies under it is the root filesystem's).
+ */
+function inMountOfStopped(c: StoredContainer, containerPath: string): Target | undefined {
+  const parsed = parseContainerPath(containerPath);
+  const target = whereItLives(c, parsed.abs, '');
+  if (target.kind === 'rootfs' || target.kind === 'tmpfs') return undefined;
+  const suffix = parsed.contentsOnly ? '/.' : parsed.trailing && target.path !== '/' ? '/' : '';
+  const name = target.path === '/' && !parsed.contentsOnly ? path.posix.basename(parsed.abs) : undefined;
+  return { ...target, path: target.path + suffix, ...(name === undefined ? {} : { name }) };
 }
 
 /**
