@@ -128,7 +128,8 @@ export class LocalVolumeService implements VolumeService {
       try {
         await mkdir(staging, { mode: 0o701 });
         await mkdir(path.join(staging, '_data'), { mode: 0o755 });
-        // A directory without a row is what a crash left: not a volume, so replace it.
+        // A directory without a row is what a crash left: not a volume, so replace it (never through a mount).
+        if (!(await unmountAllUnder(target))) throw conflict(`create ${name}: ${target} is still mounted`);
         await rm(target, { recursive: true, force: true });
         await rename(staging, target);
         const labels = anonymous ? { ...request.labels, [ANONYMOUS_LABEL]: '' } : request.labels;
