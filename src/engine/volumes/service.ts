@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Metadata } from '../../content/index.js';
@@ -129,8 +130,10 @@ export class LocalVolumeService implements VolumeService {
         await mkdir(staging, { mode: 0o701 });
         await mkdir(path.join(staging, '_data'), { mode: 0o755 });
         // A directory without a row is what a crash left: not a volume, so replace it (never through a mount).
-        if (!(await unmountAllUnder(target))) throw conflict(`create ${name}: ${target} is still mounted`);
-        await rm(target, { recursive: true, force: true });
+        if (existsSync(target)) {
+          if (!(await unmountAllUnder(target))) throw conflict(`create ${name}: ${target} is still mounted`);
+          await rm(target, { recursive: true, force: true });
+        }
         await rename(staging, target);
         const labels = anonymous ? { ...request.labels, [ANONYMOUS_LABEL]: '' } : request.labels;
         const stored: StoredVolume = {
