@@ -19,9 +19,9 @@ describe('the docker CLI uses volumes through berth daemon', () => {
   const t = tempRoot('berth-vol-');
   let daemon: TestDaemon | undefined;
   const IMAGE = 'volbox:1';
-  const docker = (args: string[]): Promise<RunResult> =>
+  const docker = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> =>
     run('timeout', ['-s', 'KILL', '60', 'docker', ...args], {
-      env: { ...process.env, DOCKER_HOST: `unix://${daemon?.socketPath ?? ''}`, DOCKER_CONFIG: path.join(t.dir, 'docker-config') },
+      env: { ...process.env, DOCKER_HOST: `unix://${daemon?.socketPath ?? ''}`, DOCKER_CONFIG: path.join(t.dir, 'docker-config'), ...extraEnv },
     });
   const ok = (r: RunResult, what: string): RunResult => {
     assert.equal(r.code, 0, `${what}: ${r.stderr}`);
@@ -168,5 +168,9 @@ describe('the docker CLI uses volumes through berth daemon', () => {
     const pruneAll = ok(await docker(['volume', 'prune', '-a', '-f']), 'prune -a').stdout;
     assert.match(pruneAll, /Deleted Volumes:\n(named-keep\nnamed-two|named-two\nnamed-keep)\n/);
     assert.equal(ok(await docker(['volume', 'ls', '-q']), 'ls').stdout, '');
+    // A client speaking an API older than 1.42 gets the old prune: named volumes too.
+    ok(await docker(['volume', 'create', 'old-client']), 'create');
+    const oldPrune = ok(await docker(['volume', 'prune', '-f'], { DOCKER_API_VERSION: '1.41' }), 'prune with API 1.41').stdout;
+    assert.match(oldPrune, /Deleted Volumes:\nold-client\n/);
   });
 });

@@ -1,6 +1,10 @@
 import type { VolumeFilters, VolumeRecord, VolumeService } from '../../engine/index.js';
 import { invalidArgument } from '../../lib/index.js';
 import { parseFilters, queryFlag, readJsonBody, sendJson, type Router } from './http.js';
+import { API_VERSION, compareApiVersions } from './version.js';
+
+/** The API version a request was made with (its `/vX.Y/` prefix; none means the newest). */
+const requestVersion = (url: string | undefined): string => /^\/v(\d+\.\d+)\//.exec(url ?? '')?.[1] ?? API_VERSION;
 
 /** A Go `time.Time` in RFC 3339 with whole seconds, as Docker writes a volume's CreatedAt. */
 const rfc3339 = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -80,10 +84,11 @@ export function volumeRoutes(router: Router, volumes: VolumeService): void {
     sendJson(ctx.res, 201, volumeShape(created));
   });
 
-  router.add('POST', /^\/volumes\/prune$/, async ({ res, query }) => {
+  router.add('POST', /^\/volumes\/prune$/, async ({ req, res, query }) => {
     const filters = parseFilters(query);
     checkFilterKeys(filters, ['label', 'label!', 'all']);
-    const all = parseBool('all', filters.get('all') ?? []);
+    // Before API 1.42, prune took every unused volume, named ones too.
+    const all = compareApiVersions(requestVersion(req.url), '1.42') < 0 || parseBool('all', filters.get('all') ?? []);
     const result = await volumes.prune({
       all: all === true,
       ...(filters.has('label') ? { labels: filters.get('label') ?? [] } : {}),
