@@ -67,7 +67,9 @@ export async function resolveMounts(intents: readonly MountIntent[], volumes: Vo
       if (isAnonymous) anonymous.push(name);
       const anonymousMount = isAnonymous || intent.sharedAnonymous === true;
       mounts.push({ type: 'volume', name: v.name, source: v.mountpoint, driver: v.driver, ...base, ...(anonymousMount ? { anonymous: true } : {}) });
-      if (intent.copyData) toPopulate.push({ name: v.name, destination: intent.destination, mountpoint: v.mountpoint });
+      // Only an empty volume is filled: checked here too, so that a volume in use already
+      // costs no mount of the image (a volume with mount options looks empty until mounted).
+      if (intent.copyData && (await readdir(v.mountpoint)).length === 0) toPopulate.push({ name: v.name, destination: intent.destination, mountpoint: v.mountpoint });
     }
   } catch (err) {
     await undo();
