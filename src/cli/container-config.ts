@@ -1,5 +1,6 @@
 import { invalidArgument } from '../lib/index.js';
 import { readEnvFile, resolveEnv } from './env-file.js';
+import { parseMountFlag, parseTmpfsFlags, splitVolumeFlags, type MountBody } from './mount-flags.js';
 import type { createOptions } from './run-options.js';
 import { parseCpus, parseDuration, parseInteger, parseMemory, parseMemorySwap, parseRestartPolicy, type RestartPolicy } from './units.js';
 
@@ -31,6 +32,7 @@ export interface CreateBody {
   StopSignal?: string;
   StopTimeout?: number;
   Healthcheck?: Healthcheck;
+  Volumes?: Record<string, object>;
   HostConfig: HostConfig;
   NetworkingConfig?: { EndpointsConfig: Record<string, object> };
 }
@@ -61,6 +63,9 @@ export interface HostConfig {
   SecurityOpt?: string[];
   GroupAdd?: string[];
   Binds?: string[];
+  Mounts?: MountBody[];
+  Tmpfs?: Record<string, string>;
+  VolumesFrom?: string[];
   NetworkMode?: string;
   ConsoleSize?: [number, number];
   LogConfig?: { Type: string; Config: Record<string, string> };
@@ -101,6 +106,8 @@ export function buildCreateRequest(flags: CreateFlags, positionals: string[]): C
   if (flags.hostname !== undefined) body.Hostname = flags.hostname;
   if (flags['stop-signal'] !== undefined) body.StopSignal = flags['stop-signal'];
   if (flags['stop-timeout'] !== undefined) body.StopTimeout = parseInteger('--stop-timeout', flags['stop-timeout']);
+  const { volumes } = splitVolumeFlags(flags.volume ?? []);
+  if (volumes.length) body.Volumes = Object.fromEntries(volumes.map((v) => [v, {}]));
   const healthcheck = parseHealthcheck(flags);
   if (healthcheck) body.Healthcheck = healthcheck;
   const network = flags.network ?? flags.net;
@@ -128,7 +135,11 @@ function hostConfig(flags: CreateFlags): HostConfig {
   if (flags['read-only']) host.ReadonlyRootfs = true;
   if (flags['security-opt']?.length) host.SecurityOpt = flags['security-opt'];
   if (flags['group-add']?.length) host.GroupAdd = flags['group-add'];
-  if (flags.volume?.length) host.Binds = flags.volume;
+  const { binds } = splitVolumeFlags(flags.volume ?? []);
+  if (binds.length) host.Binds = binds;
+  if (flags.mount?.length) host.Mounts = flags.mount.map(parseMountFlag);
+  if (flags.tmpfs?.length) host.Tmpfs = parseTmpfsFlags(flags.tmpfs);
+  if (flags['volumes-from']?.length) host.VolumesFrom = flags['volumes-from'];
   const network = flags.network ?? flags.net;
   if (network !== undefined) host.NetworkMode = network;
   if (flags['log-driver'] !== undefined || flags['log-opt']?.length) {

@@ -19,6 +19,7 @@ const verbs: Record<string, () => Promise<Verb>> = {
   inspect: async () => (await import('./commands/containers.js')).inspectObjects,
   ...containerVerbs,
   container: async () => (await import('./commands/container-verbs.js')).containerCommand,
+  volume: async () => (await import('./commands/volumes.js')).volumeCommand,
   events: async () => (await import('./commands/events.js')).streamEvents,
   daemon: async () => (await import('./commands/system.js')).daemon,
   version: async () => (await import('./commands/system.js')).version,
@@ -47,7 +48,7 @@ Containers:
                          -e, --env-file, -w, -u, --entrypoint, -l, -m, --memory-swap, --cpus,
                          --cpu-shares, --pids-limit, --restart, --health-*, --init, --privileged,
                          --cap-add, --cap-drop, --read-only, --security-opt, --network, -h,
-                         --log-driver, --log-opt max-size=10m, ...)
+                         --log-driver, --log-opt max-size=10m, -v, --mount, --tmpfs, --volumes-from, ...)
   create [OPTIONS] IMAGE [COMMAND] [ARG...]  Create a container (prints its ID)
   start [-a] [-i] CONTAINER...   Start containers
   ps [-a] [-q] [--filter k=v] [--no-trunc] [--format json]   List containers
@@ -61,6 +62,10 @@ Containers:
   cp CONTAINER:SRC DEST | cp SRC CONTAINER:DEST   Copy files (- for a tar stream)
   events [--since T] [--until T] [-f k=v] [--format json]   Stream the daemon's events
   container SUBCOMMAND   The same verbs under one name (container ls, container rm, ...)
+
+Volumes:
+  volume create [-l K=V] [NAME]   volume ls [-q] [-f dangling=true|label=K|name=N] [--format json]
+  volume inspect NAME...   volume rm [-f] NAME...   volume prune [-a] [--filter label=K]
 
 Daemon:
   daemon [--runtime runc|crun] [--cgroup-parent /PATH] [--insecure-registry HOST:PORT ...]

@@ -3,6 +3,7 @@ import type { Snapshotter } from '../layers/index.js';
 import type { ContainerService } from './containers/types.js';
 import type { LocalImageService } from './images/service.js';
 import type { RuntimeChoice } from './runtime-choice.js';
+import type { LocalVolumeService } from './volumes/index.js';
 
 /** The engine's container half: the service, and the runtime facts `docker info` reports. */
 export interface ContainerSide {
@@ -17,6 +18,7 @@ export interface ContainerSideOptions {
   content: ContentStore;
   snapshots: Snapshotter;
   images: LocalImageService;
+  volumes: LocalVolumeService;
   runtime?: string;
   cgroupParent?: string;
 }
@@ -44,9 +46,11 @@ export async function openContainerSide(o: ContainerSideOptions): Promise<Contai
     driver,
     readLogs: (file, options) => readLogs(file, options),
     host,
+    volumes: o.volumes,
     ...(o.cgroupParent === undefined ? {} : { cgroupParent: o.cgroupParent }),
     ...(initBinary === undefined ? {} : { initBinary }),
   });
+  o.volumes.setContainerUsers(() => service.volumeUsers());
   await service.recover();
   return { service, runtime, initBinary };
 }

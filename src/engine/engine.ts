@@ -8,6 +8,8 @@ import type { ContainerService } from './containers/types.js';
 import { LocalImageService } from './images/service.js';
 import type { Distribution, ImageService } from './images/types.js';
 import type { RuntimeChoice } from './runtime-choice.js';
+import { LocalVolumeService, type VolumeService } from './volumes/index.js';
+import { volumesAfter } from './volumes-after.js';
 
 export interface EngineOptions {
   /** Where images, containers and metadata live (`/var/lib/berth`). */
@@ -41,6 +43,7 @@ export interface Engine {
   readonly run: string;
   readonly images: ImageService;
   readonly containers: ContainerService;
+  readonly volumes: VolumeService;
   /** The runtime facts (opens the container side of a lazy engine). */
   runtimeInfo(): Promise<RuntimeInfo>;
   /** Stops watching containers (they keep running under conmon) and closes the databases. */
@@ -57,6 +60,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const content = await openContent(root);
   const snapshots = await Snapshotter.open(root);
   const images = new LocalImageService(content, snapshots, options.distribution);
+  const volumes = await LocalVolumeService.open(root, content.metadata);
   let side: Promise<ContainerSide> | undefined;
   const openSide = (): Promise<ContainerSide> =>
     (side ??= openContainerSide({
@@ -65,6 +69,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       content,
       snapshots,
       images,
+      volumes,
       ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
       ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
     }));
@@ -82,6 +87,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     run,
     images,
     containers,
+    volumes: options.lazyContainers ? volumesAfter(volumes, openSide) : volumes,
     runtimeInfo: async () => {
       const { runtime, initBinary } = await openSide();
       return { runtime, initBinary };

@@ -19,3 +19,5 @@ export type {
   TransferPhase,
 } from './images/types.js';
 export type * from './containers/types.js';
+export type * from './volumes/types.js';
+export { ANONYMOUS_LABEL } from './volumes/index.js';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Engine, ImageService } from '../../engine/index.js';
+import type { Engine, ImageService, VolumeService } from '../../engine/index.js';
 import type { FakeContainers } from './fake-containers.js';
 import { dockerApi } from './server.js';
 
@@ -22,12 +22,16 @@ export interface RawClient {
   ended: Promise<void>;
 }
 
-export async function startTestApi(containers: FakeContainers): Promise<TestApi> {
+/** A volume service with no volumes and no events, for tests that do not use volumes. */
+const noVolumes = { onEvent: () => () => undefined } as unknown as VolumeService;
+
+export async function startTestApi(containers: FakeContainers, volumes: VolumeService = noVolumes): Promise<TestApi> {
   const engine: Engine = {
     root: '/nonexistent',
     run: '/nonexistent',
     images: {} as ImageService,
     containers,
+    volumes,
     runtimeInfo: async () => ({
       runtime: { name: 'runc', path: '/usr/bin/runc', command: ['/usr/bin/runc'], available: { runc: '/usr/bin/runc' } },
       initBinary: undefined,

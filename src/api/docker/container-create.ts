@@ -1,4 +1,4 @@
-import type { ContainerCreateRequest, HealthcheckConfig, ResourceLimits, RestartPolicy } from '../../engine/index.js';
+import type { ContainerCreateRequest, HealthcheckConfig, MountPropagation, MountRequest, ResourceLimits, RestartPolicy } from '../../engine/index.js';
 import { invalidArgument } from '../../lib/index.js';
 import { parseLogConfig } from './log-config.js';
 
@@ -79,6 +79,34 @@ class Fields {
     return value as Record<string, string>;
   }
 
+  objects(key: string): Fields[] | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) throw bad(this.name(key), 'an array of objects', value);
+    return value.map((v, i) => {
+      if (!isObject(v)) throw bad(`${this.name(key)}[${i}]`, 'an object', v);
+      return new Fields(v, `${this.name(key)}[${i}].`);
+    });
+  }
+
+  /** The keys of an object whose values are ignored (Docker's `Volumes: {"/data": {}}`). */
+  keys(key: string): string[] | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (!isObject(value)) throw bad(this.name(key), 'an object', value);
+    return Object.keys(value);
+  }
+
+  /** Docker's `Options: [["exec"]]` in tmpfs options: arrays of strings. */
+  stringLists(key: string): string[][] | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || !value.every((v) => Array.isArray(v) && v.every((s) => typeof s === 'string'))) {
+      throw bad(this.name(key), 'an array of string arrays', value);
+    }
+    return value as string[][];
+  }
+
   object(key: string): Fields | undefined {
     const value = this.raw(key);
     if (value === undefined) return undefined;
@@ -134,6 +162,46 @@ function resources(host: Fields): ResourceLimits | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
+const nonEmpty = <T>(list: T[] | undefined): T[] | undefined => (list === undefined || list.length === 0 ? undefined : list);
+const nonEmptyMap = (map: Record<string, string> | undefined): Record<string, string> | undefined =>
+  map === undefined || Object.keys(map).length === 0 ? undefined : map;
+
+const mountTypes = new Set(['bind', 'volume', 'tmpfs']);
+
+/** One HostConfig.Mounts entry (Docker's mount.Mount) → the engine's MountRequest. */
+function mountRequest(m: Fields, field: string): MountRequest {
+  const type = m.string('Type');
+  if (type === undefined || !mountTypes.has(type)) {
+    throw invalidArgument(`invalid ${field}.Type: mount type ${JSON.stringify(type ?? '')} is not supported (use bind, volume or tmpfs)`);
+  }
+  const out: MountRequest = { type: type as MountRequest['type'], target: m.string('Target') ?? '' };
+  const source = m.string('Source');
+  if (source !== undefined) out.source = source;
+  if (m.boolean('ReadOnly') === true) out.readOnly = true;
+  const bind = m.object('BindOptions');
+  if (bind) {
+    const propagation = bind.string('Propagation');
+    out.bindOptions = defined({
+      propagation: propagation as MountPropagation | undefined,
+      nonRecursive: bind.boolean('NonRecursive'),
+      createMountpoint: bind.boolean('CreateMountpoint'),
+    });
+  }
+  const volume = m.object('VolumeOptions');
+  if (volume) {
+    if (volume.string('Subpath') !== undefined) throw invalidArgument(`invalid ${field}.VolumeOptions.Subpath: volume subpaths are not supported by berth`);
+    const driver = volume.object('DriverConfig');
+    out.volumeOptions = defined({
+      noCopy: volume.boolean('NoCopy'),
+      labels: volume.stringMap('Labels'),
+      driverConfig: driver ? defined({ name: driver.string('Name'), options: driver.stringMap('Options') }) : undefined,
+    });
+  }
+  const tmpfs = m.object('TmpfsOptions');
+  if (tmpfs) out.tmpfsOptions = defined({ sizeBytes: tmpfs.integer('SizeBytes'), mode: tmpfs.integer('Mode'), options: tmpfs.stringLists('Options') });
+  return out;
+}
+
 /** Drops keys whose value is undefined, so the engine sees only what was asked for. */
 function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
@@ -182,5 +250,10 @@ export function parseCreateRequest(body: unknown, name: string | null, warnings:
     // "default" is the CLI's way of saying "whatever the engine does by default".
     networkMode: networkMode === 'default' ? undefined : networkMode,
     logMaxSize: log.logMaxSize,
+    binds: nonEmpty(host.strings('Binds')),
+    mounts: nonEmpty(host.objects('Mounts')?.map((m, i) => mountRequest(m, `HostConfig.Mounts[${i}]`))),
+    tmpfs: nonEmptyMap(host.stringMap('Tmpfs')),
+    volumesFrom: nonEmpty(host.strings('VolumesFrom')),
+    volumes: nonEmpty(config.keys('Volumes')),
   });
 }

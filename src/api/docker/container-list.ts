@@ -3,7 +3,8 @@ import { invalidArgument } from '../../lib/index.js';
 
 /**
  * `GET /containers/json` and prune filters over records: status, name, id, label,
- * ancestor, exited, before/since (as Docker: by creation order), until (prune).
+ * ancestor, exited, volume (a volume's name, a bind's source or a mount's destination),
+ * before/since (as Docker: by creation order), until (prune).
  */
 export type ContainerFilters = Map<string, string[]>;
 
@@ -63,6 +64,7 @@ export function filterContainers(records: ContainerRecord[], filters: ContainerF
       allOf('label', (l) => labelMatches(r.config.labels, l)) &&
       anyOf('ancestor', (a) => ancestorMatches(r, a)) &&
       anyOf('exited', (code) => r.state.status === 'exited' && r.state.exitCode === Number(code)) &&
+      anyOf('volume', (v) => (r.config.mounts ?? []).some((m) => m.name === v || m.source === v || m.destination === v)) &&
       (!beforeRecord || r.created < beforeRecord.created) &&
       (!sinceRecord || r.created > sinceRecord.created),
   );

@@ -1,5 +1,6 @@
 import type { ContainerRecord, ContainerState, HealthcheckConfig } from '../../engine/index.js';
 import { goTime, humanDuration, unixSeconds } from './docker-time.js';
+import { mountPoints, mountsShape, volumesShape } from './mount-shapes.js';
 
 /** The engine's container records in Docker's JSON shapes (list summary and inspect). */
 
@@ -61,7 +62,7 @@ export function containerSummary(record: ContainerRecord, now = new Date()): obj
     Status: statusText(record.state, now),
     HostConfig: { NetworkMode: networkMode(record) },
     NetworkSettings: { Networks: {} },
-    Mounts: [],
+    Mounts: mountPoints(record),
   };
 }
 
@@ -111,7 +112,7 @@ function hostConfigShape(record: ContainerRecord): object {
   const r = record.request;
   const limits = r.resources ?? {};
   return {
-    Binds: null,
+    Binds: r.binds ?? null,
     ContainerIDFile: '',
     LogConfig: { Type: 'k8s-file', Config: r.logMaxSize === undefined ? {} : { 'max-size': String(r.logMaxSize) } },
     NetworkMode: networkMode(record),
@@ -119,7 +120,9 @@ function hostConfigShape(record: ContainerRecord): object {
     RestartPolicy: { Name: r.restartPolicy?.name ?? 'no', MaximumRetryCount: r.restartPolicy?.maximumRetryCount ?? 0 },
     AutoRemove: r.autoRemove ?? false,
     VolumeDriver: '',
-    VolumesFrom: null,
+    VolumesFrom: r.volumesFrom ?? null,
+    ...(r.mounts === undefined ? {} : { Mounts: mountsShape(r.mounts) }),
+    ...(r.tmpfs === undefined ? {} : { Tmpfs: r.tmpfs }),
     ConsoleSize: [0, 0],
     CapAdd: r.capAdd ?? null,
     CapDrop: r.capDrop ?? null,
@@ -192,7 +195,7 @@ function configShape(record: ContainerRecord): object {
     Cmd: c.cmd.length ? c.cmd : null,
     ...(c.healthcheck ? { Healthcheck: healthcheckShape(c.healthcheck) } : {}),
     Image: record.image,
-    Volumes: null,
+    Volumes: volumesShape(record.config.volumes),
     WorkingDir: c.workingDir,
     Entrypoint: c.entrypoint.length ? c.entrypoint : null,
     OnBuild: null,
@@ -224,7 +227,7 @@ export function containerInspect(record: ContainerRecord, execIds: string[] = []
     ExecIDs: execIds.length ? execIds : null,
     HostConfig: hostConfigShape(record),
     GraphDriver: { Name: 'overlay2', Data: { MergedDir: record.rootfsPath } },
-    Mounts: [],
+    Mounts: mountPoints(record),
     Config: configShape(record),
     NetworkSettings: {
       Bridge: '',

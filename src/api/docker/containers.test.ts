@@ -165,7 +165,7 @@ describe('container routes', () => {
     assert.equal((await api.request('POST', '/containers/cycled/resize?h=40&w=120')).status, 200);
     assert.deepEqual(fake.calls.at(-1), ['resize', id, 120, 40]);
     assert.equal((await api.request('DELETE', '/containers/cycled?force=1&v=1')).status, 204);
-    assert.deepEqual(fake.calls.at(-1), ['remove', id, { force: true }]);
+    assert.deepEqual(fake.calls.at(-1), ['remove', id, { force: true, volumes: true }]);
   });
 
   test('list: Docker’s summary shape, running only unless all, filters', async () => {

@@ -118,7 +118,7 @@ export function containerRoutes(router: Router, containers: ContainerService): v
   router.add('POST', /^\/containers\/([^/]+)\/wait$/, (ctx) => waitRoute(ctx, containers));
 
   router.add('DELETE', /^\/containers\/([^/]+)$/, async (ctx) => {
-    await containers.remove(id(ctx), { force: queryFlag(ctx.query, 'force') });
+    await containers.remove(id(ctx), { force: queryFlag(ctx.query, 'force'), volumes: queryFlag(ctx.query, 'v') });
     noContent(ctx);
   });
 }

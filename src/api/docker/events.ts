@@ -1,4 +1,4 @@
-import type { ContainerEvent, ContainerService } from '../../engine/index.js';
+import type { ContainerEvent, VolumeEvent } from '../../engine/index.js';
 import { parseApiTime } from './docker-time.js';
 import type { Router } from './http.js';
 import { parseFilters } from './http.js';
@@ -11,20 +11,30 @@ import { closedPromise, writeChunk } from './streaming.js';
 
 const HISTORY = 1000;
 
-export class EventLog {
-  private readonly history: ContainerEvent[] = [];
-  private readonly listeners = new Set<(event: ContainerEvent) => void>();
+/** Every kind of event the engine reports. */
+export type EngineEvent = ContainerEvent | VolumeEvent;
 
-  constructor(containers: ContainerService) {
-    containers.onEvent((event) => {
-      this.history.push(event);
-      if (this.history.length > HISTORY) this.history.shift();
-      for (const listener of this.listeners) listener(event);
-    });
+/** An engine service that reports events (containers, volumes). */
+export interface EventSource<E extends EngineEvent> {
+  onEvent(listener: (event: E) => void): () => void;
+}
+
+export class EventLog {
+  private readonly history: EngineEvent[] = [];
+  private readonly listeners = new Set<(event: EngineEvent) => void>();
+
+  constructor(sources: ReadonlyArray<EventSource<ContainerEvent> | EventSource<VolumeEvent>>) {
+    for (const source of sources) {
+      (source as EventSource<EngineEvent>).onEvent((event) => {
+        this.history.push(event);
+        if (this.history.length > HISTORY) this.history.shift();
+        for (const listener of this.listeners) listener(event);
+      });
+    }
   }
 
   /** Events at or after `since` so far, then every new one until unsubscribed. */
-  subscribe(since: Date | undefined, listener: (event: ContainerEvent) => void): () => void {
+  subscribe(since: Date | undefined, listener: (event: EngineEvent) => void): () => void {
     if (since) for (const event of this.history) if (event.time >= since) listener(event);
     this.listeners.add(listener);
     return () => {
@@ -33,13 +43,14 @@ export class EventLog {
   }
 }
 
-/** Docker's JSON for one event; `timeNano` is written exactly, beyond a double's precision. */
-export function eventJson(event: ContainerEvent): string {
+/**
+ * Docker's JSON for one event; `timeNano` is written exactly, beyond a double's precision.
+ * The deprecated status/id/from fields are a container event's only, as in Docker.
+ */
+export function eventJson(event: EngineEvent): string {
   const ms = event.time.getTime();
   const body = JSON.stringify({
-    status: event.action,
-    id: event.id,
-    from: event.attributes['image'] ?? '',
+    ...(event.type === 'container' ? { status: event.action, id: event.id, from: event.attributes['image'] ?? '' } : {}),
     Type: event.type,
     Action: event.action,
     Actor: { ID: event.id, Attributes: event.attributes },
@@ -49,7 +60,7 @@ export function eventJson(event: ContainerEvent): string {
   return `${body.slice(0, -1)},"timeNano":${(BigInt(ms) * 1_000_000n).toString()}}`;
 }
 
-export function eventMatches(event: ContainerEvent, filters: Map<string, string[]>): boolean {
+export function eventMatches(event: EngineEvent, filters: Map<string, string[]>): boolean {
   const anyOf = (key: string, test: (value: string) => boolean): boolean => {
     const values = filters.get(key);
     return !values?.length || values.some(test);
@@ -58,7 +69,8 @@ export function eventMatches(event: ContainerEvent, filters: Map<string, string[
   return (
     anyOf('type', (t) => t === event.type) &&
     anyOf('event', (a) => a === event.action || event.action.startsWith(`${a}:`)) &&
-    anyOf('container', (c) => event.id.startsWith(c) || attrs['name'] === c) &&
+    anyOf('container', (c) => event.type === 'container' && (event.id.startsWith(c) || attrs['name'] === c)) &&
+    anyOf('volume', (v) => event.type === 'volume' && event.id === v) &&
     anyOf('image', (i) => attrs['image'] === i || attrs['image'] === `${i}:latest`) &&
     (filters.get('label') ?? []).every((l) => {
       const eq = l.indexOf('=');

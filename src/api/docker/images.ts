@@ -17,7 +17,7 @@ function createdSeconds(image: ImageRecord): number {
   return Number.isNaN(created) ? 0 : Math.floor(created / 1000);
 }
 
-function imageSummary(image: ImageRecord): object {
+export function imageSummary(image: ImageRecord): object {
   return {
     Id: image.id,
     ParentId: '',

@@ -12,7 +12,9 @@ import { execRoutes } from './exec.js';
 import { Router, sendError, type UpgradedConnection } from './http.js';
 import { imageRoutes } from './images.js';
 import { systemRoutes, type DaemonIdentity } from './system.js';
+import { systemDfRoutes } from './system-df.js';
 import { readUpgradeBody } from './upgrade.js';
+import { volumeRoutes } from './volumes.js';
 import { API_VERSION, MIN_API_VERSION, compareApiVersions } from './version.js';
 
 const versionPrefix = /^\/v(\d+\.\d+)(\/.*)$/;
@@ -47,7 +49,9 @@ export function dockerApi(engine: Engine, identity: DaemonIdentity, options: Doc
   containerStatsRoutes(router, containers, options.stats);
   containerArchiveRoutes(router, containers);
   execRoutes(router, containers);
-  eventRoutes(router, new EventLog(containers));
+  volumeRoutes(router, engine.volumes);
+  systemDfRoutes(router, engine);
+  eventRoutes(router, new EventLog([containers, engine.volumes]));
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, upgrade?: UpgradedConnection): Promise<void> => {
     try {

@@ -21,16 +21,17 @@ import type { PathStat } from './types.js';
  * not followed unless the path ends in `/`), its mode in Go's os.FileMode encoding and,
  * for a link, where it leads as a container path.
  */
-export async function statPath(rootfs: string, containerPath: string): Promise<PathStat> {
+export async function statPath(rootfs: string, containerPath: string, name?: string): Promise<PathStat> {
   const { host, path: parsed } = await resolveContainerPath(rootfs, containerPath);
-  return statOf(rootfs, host, parsed);
+  return statOf(rootfs, host, parsed, name);
 }
 
-async function statOf(rootfs: string, host: string, parsed: ContainerPath): Promise<PathStat> {
+/** `name`: what to call the root of `rootfs` (a volume's root is the container's `/data`). */
+async function statOf(rootfs: string, host: string, parsed: ContainerPath, name?: string): Promise<PathStat> {
   const st = await lstat(host);
   const linkTarget = st.isSymbolicLink() ? await linkTargetOf(rootfs, parsed.abs, await readlink(host)) : '';
   return {
-    name: parsed.contentsOnly ? '.' : parsed.abs === '/' ? '/' : path.posix.basename(parsed.abs),
+    name: parsed.contentsOnly ? '.' : parsed.abs === '/' ? (name ?? '/') : path.posix.basename(parsed.abs),
     size: st.size,
     mode: goFileMode(st),
     mtime: st.mtime,
@@ -43,10 +44,10 @@ async function statOf(rootfs: string, host: string, parsed: ContainerPath): Prom
  * `dir/file`…); a path ending in `/.` gives the directory's contents (`./file`…), as
  * `docker cp c:/dir/. dest` expects.
  */
-export async function getArchive(rootfs: string, containerPath: string): Promise<{ stat: PathStat; tar: Readable }> {
+export async function getArchive(rootfs: string, containerPath: string, rootName?: string): Promise<{ stat: PathStat; tar: Readable }> {
   const { host, path: parsed } = await resolveContainerPath(rootfs, containerPath);
-  const stat = await statOf(rootfs, host, parsed);
-  const name = parsed.contentsOnly || parsed.abs === '/' ? '.' : path.posix.basename(parsed.abs);
+  const stat = await statOf(rootfs, host, parsed, rootName);
+  const name = parsed.contentsOnly ? '.' : parsed.abs === '/' ? (rootName ?? '.') : path.posix.basename(parsed.abs);
   return { stat, tar: tarPath(host, name) };
 }
 

@@ -2,3 +2,4 @@ export { LocalContainerService, type ContainerServiceOptions, type ImageSource }
 export type { DriverPort, LogEntryPort, LogReaderPort, LogReadOptionsPort } from './driver-port.js';
 export type * from './types.js';
 export { findInitBinary } from './init-binary.js';
+export type { VolumePort } from './volume-port.js';

@@ -3,15 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { BerthError, errorKind, isNotFound } from '../../lib/index.js';
 import type { Snapshotter } from '../../layers/index.js';
-import { specToJson, type HostInfo } from '../../runtime/index.js';
+import { specToJson, type HostInfo, type MountInput } from '../../runtime/index.js';
 import type { DriverPort } from './driver-port.js';
 import { etcFileMounts, writeEtcFiles } from './etc-files.js';
+import { mountVolumes, runtimeMounts } from './mounts-resolve.js';
 import { containerSpec } from './spec.js';
 import type { StoredContainer } from './store.js';
+import type { ContainerMount } from './types.js';
+import type { VolumePort } from './volume-port.js';
 import { resolveUserInRootfs } from './users.js';
 
 export interface LaunchContext {
   driver: DriverPort;
+  volumes: VolumePort;
   snapshots: Snapshotter;
   host: HostInfo;
   initBinary: string | undefined;
@@ -48,6 +52,12 @@ function failureMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The generated /etc files and the user's mounts; a user's mount at one of those paths wins, as in Docker. */
+function containerMounts(etc: readonly MountInput[], mounts: readonly ContainerMount[]): MountInput[] {
+  const taken = new Set(mounts.map((m) => m.destination));
+  return [...etc.filter((m) => !taken.has(m.destination)), ...runtimeMounts(mounts)];
+}
+
 /**
  * Mounts the root filesystem, writes the bundle (config.json and the generated /etc
  * files) and has the driver create and start the container. Returns the pid. On failure
@@ -57,15 +67,17 @@ function failureMessage(err: unknown): string {
 export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<number> {
   const dir = ctx.containerDir(c.id);
   let created = false;
+  let unmountVolumes = async (): Promise<void> => undefined;
   try {
     const rootfs = await ctx.snapshots.mount(c.id);
+    unmountVolumes = await mountVolumes(ctx.volumes, c.config.mounts ?? [], c.id);
     const user = await resolveUserInRootfs(rootfs, c.config.user);
     const hostNetwork = c.request.networkMode === 'host';
     const files = await writeEtcFiles(dir, { hostname: hostNetwork && c.request.hostname === undefined ? os.hostname() : c.config.hostname, hostNetwork });
     const spec = containerSpec(
       c.request,
       c.config,
-      { rootfs, user, mounts: etcFileMounts(files), cgroupsPath: ctx.cgroupsPath(c.id), ...(ctx.initBinary === undefined ? {} : { initBinary: ctx.initBinary }) },
+      { rootfs, user, mounts: containerMounts(etcFileMounts(files), c.config.mounts ?? []), cgroupsPath: ctx.cgroupsPath(c.id), ...(ctx.initBinary === undefined ? {} : { initBinary: ctx.initBinary }) },
       ctx.host,
     );
     await writeFile(path.join(dir, 'config.json'), specToJson(spec), { mode: 0o600 });
@@ -85,6 +97,7 @@ export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<nu
     return pid;
   } catch (err) {
     if (created) await ctx.driver.delete(c.id, true).catch(() => undefined);
+    await unmountVolumes();
     await ctx.snapshots.unmount(c.id).catch(() => undefined);
     if (err instanceof StartFailure) throw err;
     throw new StartFailure(exitCodeFor(err), failureMessage(err), err);

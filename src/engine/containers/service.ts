@@ -22,6 +22,8 @@ import { checkLimits } from './limits.js';
 import { generateName, normalizeName } from './names.js';
 import { wasOomKilled } from './oom.js';
 import { recoverContainers } from './readopt.js';
+import { checkMountRequest, imageVolumes, planMounts } from './mount-plan.js';
+import { mountVolumes, populateVolumes, resolveMounts, type ResolvedMounts } from './mounts-resolve.js';
 import { checkLogMaxSize, checkNetworkMode, checkSignal, signalName } from './request-checks.js';
 import { checkRestartPolicy, nextDelay, shouldRestart } from './restart.js';
 import { checkSpec } from './spec.js';
@@ -30,10 +32,13 @@ import { emptyStats } from './stats-empty.js';
 import { ContainerStore, nameConflict, type StoredContainer } from './store.js';
 import { attachSession, logLines, readOptions } from './streams.js';
 import { top } from './top.js';
+import type { VolumePort } from './volume-port.js';
 import type {
   AttachSession,
+  ContainerConfig,
   ContainerCreateRequest,
   ContainerEvent,
+  ContainerMount,
   ContainerRecord,
   ContainerService,
   ContainerState,
@@ -65,6 +70,7 @@ export interface ContainerServiceOptions {
   cgroupParent?: string;
   /** Host binary mounted as the container's init with `init: true`. */
   initBinary?: string;
+  volumes: VolumePort;
 }
 
 /** In-memory companions of a container that exists while this service runs. */
@@ -109,6 +115,7 @@ export class LocalContainerService implements ContainerService {
     this.cgroupParent = o.cgroupParent ?? '/berth';
     this.launchContext = {
       driver: o.driver,
+      volumes: o.volumes,
       snapshots: o.snapshots,
       host: o.host,
       initBinary: o.initBinary,
@@ -165,10 +172,37 @@ export class LocalContainerService implements ContainerService {
     checkNetworkMode(request.networkMode);
     checkLogMaxSize(request.logMaxSize);
     checkLimits(request.resources ?? {}, this.o.host.cpus);
+    checkMountRequest(request);
     const { record: image, chainId } = await this.o.images.prepareRootfs(request.image);
     const id = randomBytes(32).toString('hex');
     const config = resolveConfig(request, image.config, id);
     checkSpec(request, config, this.o.host, this.o.initBinary);
+    const fromImage = imageVolumes(image.config.config?.Volumes);
+    const volumeTargets = [...new Set([...fromImage, ...(request.volumes ?? [])])];
+    if (volumeTargets.length > 0) config.volumes = volumeTargets;
+    const intents = planMounts(request, fromImage, (other) => this.mountsOf(other));
+    const resolved = await resolveMounts(intents, this.o.volumes, id);
+    try {
+      if (resolved.mounts.length > 0) config.mounts = resolved.mounts;
+      return await this.createStored(request, wanted, id, image.id, chainId, config, resolved);
+    } catch (err) {
+      await resolved.undo();
+      throw err;
+    } finally {
+      resolved.release();
+    }
+  }
+
+  /** The container's directory, snapshot (volumes filled from it) and row; undone on failure. */
+  private async createStored(
+    request: ContainerCreateRequest,
+    wanted: string | undefined,
+    id: string,
+    imageId: Digest,
+    chainId: Digest | undefined,
+    config: ContainerConfig,
+    resolved: ResolvedMounts,
+  ): Promise<{ id: string; warnings: string[] }> {
     const warnings: string[] = [];
     if ((request.resources?.memory ?? 0) > 0 && !this.o.host.cgroup.swapAccounting) {
       warnings.push('Your kernel does not support memory swap capabilities or the cgroup is not mounted. Memory limited without swap.');
@@ -179,12 +213,13 @@ export class LocalContainerService implements ContainerService {
     try {
       await this.o.snapshots.createActive(id, chainId);
       try {
+        if (resolved.toPopulate.length > 0) await this.populate(id, resolved);
         this.store.insert({
           id,
           name,
           created: new Date(),
           image: request.image,
-          imageId: image.id,
+          imageId,
           request: { ...request },
           config,
           state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false },
@@ -203,6 +238,22 @@ export class LocalContainerService implements ContainerService {
     return { id, warnings };
   }
 
+  /** Fills new volumes from the image: the snapshot is mounted for as long as the copy takes. */
+  private async populate(id: string, resolved: ResolvedMounts): Promise<void> {
+    const rootfs = await this.o.snapshots.mount(id);
+    try {
+      const volumes = resolved.toPopulate.map((t): ContainerMount => ({ type: 'volume', name: t.name, source: t.mountpoint, destination: t.destination, mode: '', rw: true, propagation: '' }));
+      const unmountVolumes = await mountVolumes(this.o.volumes, volumes, id);
+      try {
+        await populateVolumes(rootfs, resolved.toPopulate);
+      } finally {
+        await unmountVolumes();
+      }
+    } finally {
+      await this.o.snapshots.unmount(id);
+    }
+  }
+
   async get(idOrName: string): Promise<ContainerRecord> {
     return this.toRecord(this.store.find(idOrName));
   }
@@ -216,6 +267,30 @@ export class LocalContainerService implements ContainerService {
 
   onEvent(listener: (event: ContainerEvent) => void): () => void {
     return this.events.on(listener);
+  }
+
+  /** `--volumes-from`: the mounts of another container; a missing one is the request's fault. */
+  private mountsOf(idOrName: string): ContainerMount[] {
+    try {
+      return this.store.find(idOrName).config.mounts ?? [];
+    } catch (err) {
+      if (isNotFound(err)) throw invalidArgument(err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+  }
+
+  /** Volume name → IDs of the containers that mount it (for the volume service's removal checks). */
+  volumeUsers(): Map<string, string[]> {
+    const users = new Map<string, string[]>();
+    for (const c of this.store.list()) {
+      for (const m of c.config.mounts ?? []) {
+        if (m.type !== 'volume' || m.name === undefined) continue;
+        const ids = users.get(m.name) ?? [];
+        if (!ids.includes(c.id)) ids.push(c.id);
+        users.set(m.name, ids);
+      }
+    }
+    return users;
   }
 
   /** Containers made from an image (for the image service's removal checks). */
@@ -324,6 +399,7 @@ export class LocalContainerService implements ContainerService {
     const c = this.store.get(id);
     const oomKilled = await wasOomKilled(this.o.host.cgroup, this.cgroupsPath(id));
     await this.o.driver.delete(id, true).catch(() => undefined);
+    await this.unmountVolumes(c);
     await this.o.snapshots.unmount(id).catch(() => undefined);
     const finishedAt = new Date();
     const state: ContainerState = { ...c.state, status: 'exited', pid: 0, exitCode, oomKilled, error: '', finishedAt };
@@ -370,7 +446,7 @@ export class LocalContainerService implements ContainerService {
 
   private async removeAfterExit(id: string): Promise<void> {
     try {
-      await this.remove(id, { force: true });
+      await this.remove(id, { force: true, volumes: true });
     } catch {
       // already removed by someone else
     }
@@ -472,7 +548,7 @@ export class LocalContainerService implements ContainerService {
     });
   }
 
-  async remove(idOrName: string, options: { force?: boolean } = {}): Promise<void> {
+  async remove(idOrName: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const { id } = this.store.find(idOrName);
     const running = await this.lock.run(id, async () => {
       const c = this.store.get(id);
@@ -504,6 +580,7 @@ export class LocalContainerService implements ContainerService {
         await this.o.driver.delete(id, true).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
         });
+        await this.unmountVolumes(c);
         await this.o.snapshots.unmount(id).catch(() => undefined);
         await this.o.snapshots.removeActive(id).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
@@ -516,9 +593,25 @@ export class LocalContainerService implements ContainerService {
       this.store.delete(id);
       this.live.delete(id);
       this.execs.forget(id);
+      if (options.volumes === true) await this.removeAnonymousVolumes(c.config.mounts ?? []);
       this.emit('destroy', c);
       this.signals.wasRemoved(id, { exitCode: c.state.exitCode });
     });
+  }
+
+  /** The container no longer uses its volumes' mounts (volumes with mount options are unmounted by their last user). */
+  private async unmountVolumes(c: StoredContainer): Promise<void> {
+    for (const m of c.config.mounts ?? []) {
+      if (m.type === 'volume' && m.name !== undefined) await this.o.volumes.unmount(m.name, c.id).catch(() => undefined);
+    }
+  }
+
+  /** `rm -v`: the container's anonymous volumes go too, unless another container still uses one. */
+  private async removeAnonymousVolumes(mounts: readonly ContainerMount[]): Promise<void> {
+    for (const m of mounts) {
+      if (m.type !== 'volume' || m.anonymous !== true || m.name === undefined) continue;
+      await this.o.volumes.remove(m.name).catch(() => undefined);
+    }
   }
 
   async wait(idOrName: string, condition: WaitCondition = 'not-running'): Promise<{ exitCode: number; error?: string }> {
@@ -658,6 +751,14 @@ export class LocalContainerService implements ContainerService {
 
   /** Picks up what an earlier engine left (see recoverContainers). */
   async recover(): Promise<void> {
+    // Volumes with mount options stay mounted across a restart of the engine: count their
+    // users again first, so that an exit recorded during recovery lets its volumes go.
+    for (const c of this.store.list()) {
+      if (!ACTIVE.has(c.state.status)) continue;
+      for (const m of c.config.mounts ?? []) {
+        if (m.type === 'volume' && m.name !== undefined) await this.o.volumes.mount(m.name, c.id).catch(() => undefined);
+      }
+    }
     await recoverContainers({
       store: this.store,
       lock: this.lock,

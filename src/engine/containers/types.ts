@@ -36,6 +36,42 @@ export interface ResourceLimits {
   pidsLimit?: number;
 }
 
+export type MountPropagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
+
+/** One structured mount as `--mount` gives it (Docker's HostConfig.Mounts entry). */
+export interface MountRequest {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** A host path (bind), a volume name (volume; absent: anonymous), nothing (tmpfs). */
+  source?: string;
+  target: string;
+  readOnly?: boolean;
+  bindOptions?: { propagation?: MountPropagation; nonRecursive?: boolean; createMountpoint?: boolean };
+  volumeOptions?: { noCopy?: boolean; labels?: Record<string, string>; driverConfig?: { name?: string; options?: Record<string, string> } };
+  /** sizeBytes and mode (permission bits); options: `[["exec"]]` as Docker's. */
+  tmpfsOptions?: { sizeBytes?: number; mode?: number; options?: string[][] };
+}
+
+/** A mount as the container has it, resolved at create (Docker's MountPoint). */
+export interface ContainerMount {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** The volume's name. */
+  name?: string;
+  /** Host path: the bind source or the volume's data directory; '' for tmpfs. */
+  source: string;
+  destination: string;
+  driver?: string;
+  /** The mode string as given (`ro`, `z`, `rw,rshared`…), as Docker reports it. */
+  mode: string;
+  rw: boolean;
+  /** Bind propagation ('' for volumes and tmpfs). */
+  propagation: MountPropagation | '';
+  /** An anonymous volume (its own, or another's through `--volumes-from`): `rm -v` and `--rm` remove it unless still in use. */
+  anonymous?: boolean;
+  /** Bind without its submounts. */
+  nonRecursive?: boolean;
+  tmpfs?: { size?: number; mode?: number; options?: string[] };
+}
+
 /** What a caller asks for; absent fields take the image's defaults. */
 export interface ContainerCreateRequest {
   name?: string;
@@ -73,6 +109,15 @@ export interface ContainerCreateRequest {
   networkMode?: string;
   /** The container's log starts afresh once it would grow past this many bytes (`--log-opt max-size`). */
   logMaxSize?: number;
+  /** `-v` specs: `NAME:/path[:mode]`, `/host:/path[:mode]`, or `/path` for an anonymous volume. */
+  binds?: string[];
+  mounts?: MountRequest[];
+  /** `--tmpfs`: destination → mount options (`size=64m,mode=1777`). */
+  tmpfs?: Record<string, string>;
+  /** `--volumes-from CONTAINER[:ro|rw]`. */
+  volumesFrom?: string[];
+  /** Destinations that get an anonymous volume (Docker's Config.Volumes), besides the image's VOLUMEs. */
+  volumes?: string[];
 }
 
 export interface HealthState {
@@ -111,6 +156,10 @@ export interface ContainerConfig {
   /** As the user asked for them (Docker's Config.Entrypoint / Config.Cmd). */
   entrypoint: string[];
   cmd: string[];
+  /** Volumes, binds and tmpfs mounts, resolved at create. */
+  mounts?: ContainerMount[];
+  /** Destinations given an anonymous volume when nothing else is mounted there: the image's VOLUMEs and the request's (Docker's Config.Volumes). */
+  volumes?: string[];
 }
 
 export interface ContainerRecord {
@@ -228,7 +277,8 @@ export interface ContainerService {
   pause(idOrName: string): Promise<void>;
   unpause(idOrName: string): Promise<void>;
   rename(idOrName: string, newName: string): Promise<void>;
-  remove(idOrName: string, options?: { force?: boolean }): Promise<void>;
+  /** `volumes`: remove its anonymous volumes too (`rm -v`; `--rm` always does). */
+  remove(idOrName: string, options?: { force?: boolean; volumes?: boolean }): Promise<void>;
   list(options?: { all?: boolean }): Promise<ContainerRecord[]>;
   /** By full ID, unique ID prefix or name. */
   get(idOrName: string): Promise<ContainerRecord>;
