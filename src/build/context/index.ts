@@ -1,0 +1,77 @@
+/**
+ * The build context and the COPY/ADD semantics of Docker's classic builder.
+ *
+ * loadDockerignore and packContext are what the CLI uses: they stay light (no engine,
+ * no layers). The daemon side (extractContext, copySources, digestSources) is loaded on
+ * first use, so importing this module costs the CLI nothing it does not call.
+ */
+import type { Readable } from 'node:stream';
+
+/** `.dockerignore` rules, as moby/patternmatcher applies them. */
+export interface IgnoreMatcher {
+  /** Whether `relPath` (relative to the context root, `/`-separated) is left out. */
+  excludes(relPath: string): boolean;
+  /** The cleaned patterns, in file order (`!` kept on exceptions). */
+  readonly patterns: readonly string[];
+}
+
+/** An uploaded context extracted into `root`, with the ignore rules of its `.dockerignore`. */
+export interface BuildContextDir {
+  root: string;
+  ignore: IgnoreMatcher;
+}
+
+/** Where the bytes of a remote ADD source come from; the builder supplies the HTTP client. */
+export type FetchRemote = (url: string) => Promise<{ body: Readable; lastModified?: Date; fileName: string }>;
+
+export interface CopySpec {
+  kind: 'COPY' | 'ADD';
+  /** The context directory, or a stage's / image's root filesystem for `--from`. */
+  sourceRoot: string;
+  /** True for the build context: copied files are owned by 0:0 unless `chown` says otherwise. */
+  fromContext: boolean;
+  /** Sources as written (after variable expansion): relative to sourceRoot, wildcards allowed. */
+  sources: string[];
+  /** Destination as written: relative to `workdir` unless absolute. */
+  dest: string;
+  /** The step's WORKDIR (absolute, inside the target). */
+  workdir: string;
+  /** The root filesystem the step writes into. */
+  targetRoot: string;
+  /** `--chown=user[:group]`: names resolved through targetRoot's /etc/passwd and /etc/group. */
+  chown?: string;
+  /** `--chmod=` octal mode. */
+  chmod?: string;
+  /** Files it excludes are invisible to the copy (the context's .dockerignore). */
+  ignore?: IgnoreMatcher;
+  /** Needed for ADD of an http(s) URL. */
+  fetch?: FetchRemote;
+}
+
+export interface CopyResult {
+  /** Cache key of what was copied: `sha256:<hex>`. Equal to digestSources' for the same spec. */
+  digest: string;
+  /** History part Docker's classic builder writes: `file:<hex> in <dest> ` (or dir:, multi:). */
+  createdBy: string;
+}
+
+export { loadDockerignore } from './dockerignore.js';
+export { packContext, type PackExtra } from './pack.js';
+
+/** Extracts an uploaded context (tar: plain, gzip, bzip2 or xz) into `dir`, which must exist. */
+export async function extractContext(tar: Readable, dir: string): Promise<BuildContextDir> {
+  const { extractContext: extract } = await import('./extract.js');
+  return extract(tar, dir);
+}
+
+/** Performs a COPY or ADD into spec.targetRoot. */
+export async function copySources(spec: CopySpec): Promise<CopyResult> {
+  const { copySources: copy } = await import('./copy.js');
+  return copy(spec);
+}
+
+/** The digest copySources would return, computed without copying (for cache lookups). */
+export async function digestSources(spec: CopySpec): Promise<string> {
+  const { digestSources: digest } = await import('./copy.js');
+  return digest(spec);
+}
