@@ -5,8 +5,10 @@ import { Snapshotter } from '../layers/index.js';
 import { detectHost, readLogs, RuntimeDriver } from '../runtime/index.js';
 import { findInitBinary, LocalContainerService } from './containers/index.js';
 import type { ContainerService } from './containers/index.js';
+import { openBuildCache, type BuildCache } from './build-cache.js';
+import { commitContainer, type CommitOptions } from './commit.js';
 import { LocalImageService } from './images/service.js';
-import type { Distribution, ImageService } from './images/types.js';
+import type { Distribution, ImageRecord, ImageService } from './images/types.js';
 import { chooseRuntime, type RuntimeChoice } from './runtime-choice.js';
 
 export interface EngineOptions {
@@ -28,10 +30,14 @@ export interface Engine {
   readonly run: string;
   readonly images: ImageService;
   readonly containers: ContainerService;
+  /** The builder's step cache (kept in the metadata database). */
+  readonly buildCache: BuildCache;
   /** The OCI runtime containers run with, and the others this host has. */
   readonly runtime: RuntimeChoice;
   /** The binary mounted as PID 1 with `--init`, when this host has one. */
   readonly initBinary: string | undefined;
+  /** A new image from a stopped container's changes over its image (`docker commit`). */
+  commit(container: string, options?: CommitOptions): Promise<ImageRecord>;
   /** Stops watching containers (they keep running under conmon) and closes the databases. */
   close(): Promise<void>;
 }
@@ -73,11 +79,14 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     await content.close();
     throw err;
   }
+  const buildCache = openBuildCache(content.metadata);
   return {
     root,
     run,
     images,
     containers,
+    buildCache,
+    commit: (container, commitOptions = {}) => commitContainer(images, containers, container, commitOptions),
     runtime,
     initBinary,
     close: async () => {

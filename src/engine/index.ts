@@ -1,4 +1,6 @@
 export { openEngine, DEFAULT_RUN_DIR, type Engine, type EngineOptions } from './engine.js';
+export type { BuildCache } from './build-cache.js';
+export type { CommitOptions } from './commit.js';
 export { isRuntimeName, type RuntimeChoice } from './runtime-choice.js';
 export type {
   ArchiveFormat,
@@ -6,6 +8,7 @@ export type {
   ImageRecord,
   ImageService,
   ImportOptions,
+  NewImageRequest,
   LoadResult,
   ProgressListener,
   PruneResult,

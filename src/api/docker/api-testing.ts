@@ -28,6 +28,8 @@ export async function startTestApi(containers: FakeContainers): Promise<TestApi>
     run: '/nonexistent',
     images: {} as ImageService,
     containers,
+    buildCache: { get: () => undefined, put: () => undefined, clear: () => 0 },
+    commit: () => Promise.reject(new Error('commit is not faked')),
     runtime: { name: 'runc', path: '/usr/bin/runc', command: ['/usr/bin/runc'], available: { runc: '/usr/bin/runc' } },
     initBinary: undefined,
     close: async () => undefined,

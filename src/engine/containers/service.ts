@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Metadata } from '../../content/index.js';
-import type { Snapshotter } from '../../layers/index.js';
+import { diffUpperDir, type Snapshotter } from '../../layers/index.js';
 import { conflict, errorKind, failedPrecondition, invalidArgument, isNotFound } from '../../lib/index.js';
 import type { Digest, ImageConfig } from '../../oci/index.js';
 import type { HostInfo } from '../../runtime/index.js';
 import { ContainerArchives } from './archive-service.js';
+import { dropMountPoints } from './changes.js';
 import { resolveConfig } from './config.js';
 import { containerHandle, notRunning } from './container-handle.js';
 import type { DriverPort, LogReaderPort } from './driver-port.js';
@@ -643,6 +645,35 @@ export class LocalContainerService implements ContainerService {
 
   async putArchive(idOrName: string, containerPath: string, tar: Readable, options: { noOverwriteDirNonDir?: boolean } = {}): Promise<void> {
     return this.archives.putArchive(this.store.find(idOrName), containerPath, tar, idOrName, options);
+  }
+
+  withRootfs<T>(idOrName: string, use: (rootfs: string) => Promise<T>): Promise<T> {
+    return this.archives.withMountedRootfs(this.store.find(idOrName), use);
+  }
+
+  /**
+   * The container's changes to its image as a layer tar (what commit stores). Only for a
+   * container that does not run (Docker pauses one; berth asks to stop it). The lock is
+   * held until the tar has been read or destroyed, so the container cannot start or be
+   * removed meanwhile.
+   */
+  changes(idOrName: string): Promise<Readable> {
+    const { id } = this.store.find(idOrName);
+    return new Promise<Readable>((resolve, reject) => {
+      void this.lock.run(id, async () => {
+        try {
+          const c = this.store.get(id);
+          if (ACTIVE.has(c.state.status)) throw conflict(`container ${id.slice(0, 12)} is ${c.state.status}: stop it before committing`);
+          const { upper } = this.o.snapshots.getActive(id);
+          await dropMountPoints(upper);
+          const tar = diffUpperDir(upper);
+          resolve(tar);
+          await finished(tar).catch(() => undefined);
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
   }
 
   /** What the tools need of a container whose process runs. */

@@ -6,7 +6,8 @@ import { formatReference, normalizeReference, parseReference, type Descriptor, t
 import { saveArchive } from './archive-save.js';
 import { loadArchive } from './archive-load.js';
 import { importRootfs } from './import.js';
-import { danglingName, isDanglingName, parseImageQuery } from './names.js';
+import { createImage } from './create.js';
+import { danglingName, intermediateName, isDanglingName, isIntermediateName, parseImageQuery } from './names.js';
 import { resolveTarget, type ResolvedImage } from './resolve.js';
 import { imageChainIds, unpackImage } from './unpack.js';
 import type {
@@ -16,6 +17,7 @@ import type {
   ImageService,
   ImportOptions,
   LoadResult,
+  NewImageRequest,
   ProgressListener,
   PruneResult,
   PullOptions,
@@ -46,8 +48,9 @@ export class LocalImageService implements ImageService {
 
   async list(options: { dangling?: boolean } = {}): Promise<ImageRecord[]> {
     const records = await this.records(this.content.images.list());
-    if (options.dangling === undefined) return records;
-    return records.filter((r) => (r.names.length === 0) === options.dangling);
+    const visible = records.filter((r) => !isIntermediate(r));
+    if (options.dangling === undefined) return visible;
+    return visible.filter((r) => (r.names.length === 0) === options.dangling);
   }
 
   async get(reference: string): Promise<ImageRecord> {
@@ -108,7 +111,7 @@ export class LocalImageService implements ImageService {
   async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
     const removed: RemovedImage[] = [];
     for (const record of await this.records(this.content.images.list())) {
-      if (record.names.length > 0 && !options.all) continue;
+      if ((record.names.length > 0 || isIntermediate(record)) && !options.all) continue;
       if (this.isMounted(record) || this.containersUsing(record.id).length > 0) continue;
       for (const name of record.names) removed.push({ untagged: name });
       await this.deleteImage(record);
@@ -122,6 +125,18 @@ export class LocalImageService implements ImageService {
     const target = await this.content.leases.withLease(async (lease) => {
       const descriptor = await importRootfs(this.content, lease, tar, options);
       await this.setName(name ?? danglingName(descriptor.digest), descriptor);
+      return descriptor;
+    });
+    return this.recordFor(target.digest);
+  }
+
+  async create(request: NewImageRequest): Promise<ImageRecord> {
+    const name = request.reference ? normalizeReference(request.reference) : undefined;
+    const parent = request.parent === undefined ? undefined : await this.resolve((await this.find(request.parent)).record.target);
+    const target = await this.content.leases.withLease(async (lease) => {
+      const descriptor = await createImage(this.content, lease, parent, request);
+      const reserved = request.intermediate === true ? intermediateName(descriptor.digest) : danglingName(descriptor.digest);
+      await this.setName(name ?? reserved, descriptor);
       return descriptor;
     });
     return this.recordFor(target.digest);
@@ -378,6 +393,9 @@ export class LocalImageService implements ImageService {
     for (const entry of record.entries) await this.content.images.delete(entry.name);
   }
 }
+
+/** Only build-step names: an intermediate image nobody tagged. */
+const isIntermediate = (record: StoredImage): boolean => record.names.length === 0 && record.entries.length > 0 && record.entries.every((e) => isIntermediateName(e.name));
 
 const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 const mountKey = (id: Digest): string => `image-${id.replace(/^sha256:/, '')}`;
