@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { dockerApi } from '../api/docker/index.js';
+import { buildFromArchive } from '../build/index.js';
 import { openEngine, type Engine } from '../engine/index.js';
 import { failedPrecondition, invalidArgument, isErrno } from '../lib/index.js';
 import { registryDistribution } from '../registry/index.js';
@@ -39,7 +40,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
     distribution: registryDistribution(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
   });
-  const api = dockerApi(engine, { version: berthVersion(), id: engineId(options.root) });
+  const api = dockerApi(
+    engine,
+    { version: berthVersion(), id: engineId(options.root) },
+    { build: (archive, buildOptions, out) => buildFromArchive(engine, archive, buildOptions, out) },
+  );
   const servers: http.Server[] = [];
   const sockets: string[] = [];
   const addresses: string[] = [];

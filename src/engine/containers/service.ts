@@ -664,8 +664,8 @@ export class LocalContainerService implements ContainerService {
         try {
           const c = this.store.get(id);
           if (ACTIVE.has(c.state.status)) throw conflict(`container ${id.slice(0, 12)} is ${c.state.status}: stop it before committing`);
-          const { upper } = this.o.snapshots.getActive(id);
-          await dropMountPoints(upper);
+          const { upper, parent } = this.o.snapshots.getActive(id);
+          await dropMountPoints(upper, parent === undefined ? [] : this.o.snapshots.lowerDirs(parent));
           const tar = diffUpperDir(upper);
           resolve(tar);
           await finished(tar).catch(() => undefined);

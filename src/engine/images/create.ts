@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ContentStore, Lease } from '../../content/index.js';
@@ -6,6 +7,9 @@ import { storeJson } from './import.js';
 import type { ResolvedImage } from './resolve.js';
 import { tarChecker } from './tar-check.js';
 import type { NewImageRequest } from './types.js';
+
+/** The digest of a tar with no entries (two zero blocks), what an unchanged upper dir gives. */
+const EMPTY_TAR_DIGEST = `sha256:${createHash('sha256').update(Buffer.alloc(1024)).digest('hex')}`;
 
 /**
  * A new image on top of `parent` (or of nothing): the parent's layers, plus `layer` when
@@ -21,23 +25,28 @@ export async function createImage(
 ): Promise<Descriptor> {
   const layers = [...(parent?.manifest.layers ?? [])];
   const diffIds = [...(parent?.config.rootfs.diff_ids ?? [])];
+  let emptyLayer = true;
   if (request.layer !== undefined) {
     const checked = new PassThrough();
     const stored = content.write(checked, {}, { lease: lease.id });
     const [layer] = await Promise.all([stored, pipeline(request.layer, tarChecker('the layer'), checked)]);
-    layers.push({ mediaType: ociLayer, digest: layer.digest, size: layer.size });
-    diffIds.push(layer.digest);
+    // As Docker, a step that changed nothing adds no layer, only an empty_layer history entry.
+    if (layer.digest !== EMPTY_TAR_DIGEST) {
+      layers.push({ mediaType: ociLayer, digest: layer.digest, size: layer.size });
+      diffIds.push(layer.digest);
+      emptyLayer = false;
+    }
   }
   const created = request.created ?? new Date().toISOString();
   const base = parent?.config;
   const platform = request.platform ?? { os: base?.os ?? 'linux', architecture: base?.architecture ?? 'amd64', ...(base?.variant ? { variant: base.variant } : {}) };
   const history = [...(base?.history ?? [])];
-  history.push({
+  if (request.createdBy !== undefined) history.push({
     created,
     created_by: request.createdBy,
     ...(request.comment === undefined ? {} : { comment: request.comment }),
     ...(request.author === undefined ? {} : { author: request.author }),
-    ...(request.layer === undefined ? { empty_layer: true } : {}),
+    ...(emptyLayer ? { empty_layer: true } : {}),
   });
   const config: ImageConfig = {
     created,

@@ -42,8 +42,8 @@ export interface NewImageRequest {
   layer?: Readable;
   /** The new image's execution config, whole (not merged with the parent's). */
   config: ImageExecConfig;
-  /** The history entry's `created_by`. */
-  createdBy: string;
+  /** The history entry's `created_by`; without it no history entry is added (a blank base). */
+  createdBy?: string;
   comment?: string;
   author?: string;
   /** RFC 3339; now by default. */

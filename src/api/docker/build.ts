@@ -1,0 +1,92 @@
+import type { Readable } from 'node:stream';
+import type { ArchiveBuildOptions, BuildOutput, BuildResult } from '../../build/index.js';
+import type { Engine } from '../../engine/index.js';
+import { failedPrecondition, invalidArgument } from '../../lib/index.js';
+import { queryFlag, readJsonBody, startJsonStream, type Router } from './http.js';
+
+/** Runs a build from an uploaded context; the daemon wires the builder in. */
+export type BuildBackend = (archive: Readable, options: ArchiveBuildOptions, out: BuildOutput) => Promise<BuildResult>;
+
+function jsonMap(query: URLSearchParams, name: string): Record<string, string> {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw invalidArgument(`${name}: invalid JSON: ${raw}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalidArgument(`${name}: expected a JSON object`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    // A null value means "from the client's environment", which the client resolves; unset here.
+    if (v === null) continue;
+    if (typeof v !== 'string') throw invalidArgument(`${name}: the value of ${k} must be a string`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** `POST /build` query parameters → builder options (the classic builder's set). */
+export function buildOptionsOf(query: URLSearchParams): ArchiveBuildOptions {
+  if ((query.get('remote') ?? '') !== '') throw invalidArgument('remote build contexts are not supported: send the context as the request body');
+  const version = query.get('version');
+  if (version === '2') throw invalidArgument('BuildKit (version=2) is not supported by this daemon: use the classic builder (DOCKER_BUILDKIT=0)');
+  const network = query.get('networkmode') ?? '';
+  const target = query.get('target') ?? '';
+  const platform = query.get('platform') ?? '';
+  const dockerfile = query.get('dockerfile') ?? '';
+  return {
+    tags: query.getAll('t').filter((t) => t !== ''),
+    buildArgs: jsonMap(query, 'buildargs'),
+    labels: jsonMap(query, 'labels'),
+    noCache: queryFlag(query, 'nocache'),
+    pull: queryFlag(query, 'pull'),
+    remove: query.get('rm') === null ? true : queryFlag(query, 'rm'),
+    forceRemove: queryFlag(query, 'forcerm'),
+    ...(dockerfile === '' ? {} : { dockerfile }),
+    ...(target === '' ? {} : { target }),
+    ...(platform === '' ? {} : { platform }),
+    ...(network === '' || network === 'default' ? {} : { networkMode: network }),
+  };
+}
+
+export function buildRoutes(router: Router, engine: Engine, backend: BuildBackend | undefined): void {
+  router.add('POST', /^\/build$/, async ({ req, res, query }) => {
+    if (!backend) throw failedPrecondition('this daemon has no builder');
+    const options = buildOptionsOf(query);
+    const quiet = queryFlag(query, 'q');
+    const send = startJsonStream(res);
+    const out: BuildOutput = {
+      stream: (text) => {
+        if (!quiet) send({ stream: text });
+      },
+      aux: (id) => send({ aux: { ID: id } }),
+    };
+    await backend(req, options, out);
+    res.end();
+  });
+
+  router.add('POST', /^\/build\/prune$/, async ({ res }) => {
+    engine.buildCache.clear();
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ CachesDeleted: [], SpaceReclaimed: 0 }));
+  });
+
+  router.add('POST', /^\/commit$/, async (ctx) => {
+    const { query, res } = ctx;
+    const container = query.get('container') ?? '';
+    if (container === '') throw invalidArgument('container is required');
+    await readJsonBody(ctx);
+    const repo = query.get('repo') ?? '';
+    const tag = query.get('tag') ?? '';
+    const image = await engine.commit(container, {
+      ...(repo === '' ? {} : { reference: tag === '' ? repo : `${repo}:${tag}` }),
+      comment: query.get('comment') ?? '',
+      author: query.get('author') ?? '',
+      changes: query.getAll('changes').flatMap((c) => c.split('\n')).filter((c) => c.trim() !== ''),
+    });
+    res.writeHead(201, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ Id: image.id }));
+  });
+}

@@ -1,0 +1,40 @@
+import type { BuildContextDir } from '../context/index.js';
+
+/** What a build is asked to do (the classic builder's options, as `POST /build` carries them). */
+export interface BuildRequest {
+  /** The Dockerfile's text. */
+  dockerfile: string;
+  /** Its name, as errors show it (`Dockerfile`, `build/Dockerfile.dev`). */
+  dockerfileName: string;
+  context: BuildContextDir;
+  /** Names to tag the result with. */
+  tags: string[];
+  buildArgs: Record<string, string>;
+  target?: string;
+  /** `--label`: added to the target stage as a last LABEL step. */
+  labels: Record<string, string>;
+  noCache: boolean;
+  /** Pull base images even when a local copy exists. */
+  pull: boolean;
+  /** Remove intermediate containers after a successful step (default true). */
+  remove: boolean;
+  /** Remove them after a failed one too. */
+  forceRemove: boolean;
+  /** RUN containers' network: `host`, `none` or the engine's default. */
+  networkMode?: string;
+  /** Target platform (`--platform`). */
+  platform?: string;
+}
+
+/** Where the builder reports (the API turns these into `{"stream"}` and `{"aux"}` messages). */
+export interface BuildOutput {
+  /** Progress and step output; text as Docker's classic builder prints it. */
+  stream(text: string): void;
+  /** A stage's result image ID (the last one is the build's). */
+  aux(imageId: string): void;
+}
+
+export interface BuildResult {
+  imageId: string;
+  tags: string[];
+}

@@ -1,0 +1,283 @@
+/*
+ * The classic builder over a real engine: images built from a busybox base imported into
+ * a temp root, RUN steps under runc; each instruction's effect is checked in the image
+ * config and by running the result. Containers, mounts and cgroups are removed after.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { rm, rmdir, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Builder, type BuildRequest } from '../../src/build/index.js';
+import { loadDockerignore } from '../../src/build/context/index.js';
+import { openEngine, type Engine } from '../../src/engine/index.js';
+import { mountsUnder } from '../../src/layers/index.js';
+import { detectHost } from '../../src/runtime/index.js';
+import { execText } from '../helpers/berth.js';
+import { makeBusyboxRootfs } from '../helpers/rootfs.js';
+
+const BASE = 'berth-test/busybox:latest';
+const cgroupParent = `/berth-bt-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+let dir = '';
+let root = '';
+let run = '';
+let contextDir = '';
+let engine: Engine;
+
+before(async () => {
+  dir = fs.mkdtempSync('/tmp/bbt-');
+  root = path.join(dir, 'root');
+  run = path.join(dir, 'run');
+  contextDir = path.join(dir, 'ctx');
+  fs.mkdirSync(contextDir);
+  const { rootfs } = await makeBusyboxRootfs(path.join(dir, 'image'));
+  for (const applet of ['mkdir', 'stat', 'env', 'pwd', 'touch', 'rm', 'wc']) await symlink('busybox', path.join(rootfs, 'bin', applet));
+  const tarball = path.join(dir, 'image', 'busybox.tar');
+  await execText('tar', ['--numeric-owner', '-C', rootfs, '-cf', tarball, '.']);
+  engine = await openEngine({ root, run, cgroupParent });
+  await engine.images.importRootfs(fs.createReadStream(tarball), { reference: BASE, changes: ['CMD ["sh"]'] });
+});
+
+after(async () => {
+  try {
+    if (engine !== undefined) {
+      for (const c of await engine.containers.list({ all: true }).catch(() => [])) {
+        await engine.containers.remove(c.id, { force: true }).catch(() => undefined);
+      }
+      await engine.close();
+    }
+    const left = await mountsUnder(dir);
+    for (const m of left) await execText('umount', ['-l', m]).catch(() => undefined);
+    assert.deepEqual(left, [], 'mounts left under the temp root');
+  } finally {
+    const host = await detectHost();
+    for (const h of host.cgroup.v1) await rmdir(path.join(h.mountpoint, cgroupParent)).catch(() => undefined);
+    if (host.cgroup.unifiedMountpoint !== undefined) await rmdir(path.join(host.cgroup.unifiedMountpoint, cgroupParent)).catch(() => undefined);
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  }
+});
+
+interface Built {
+  imageId: string;
+  output: string;
+}
+
+async function build(dockerfile: string, options: Partial<BuildRequest> = {}): Promise<Built> {
+  let output = '';
+  const request: BuildRequest = {
+    dockerfile,
+    dockerfileName: 'Dockerfile',
+    context: { root: contextDir, ignore: loadDockerignore('') },
+    tags: [],
+    buildArgs: {},
+    labels: {},
+    noCache: false,
+    pull: false,
+    remove: true,
+    forceRemove: false,
+    ...options,
+  };
+  const result = await new Builder(engine, request, { stream: (t) => (output += t), aux: () => undefined }).run();
+  return { imageId: result.imageId, output };
+}
+
+async function buildFails(dockerfile: string, options: Partial<BuildRequest> = {}): Promise<{ message: string; output: string }> {
+  let output = '';
+  const request: BuildRequest = {
+    dockerfile,
+    dockerfileName: 'Dockerfile',
+    context: { root: contextDir, ignore: loadDockerignore('') },
+    tags: [],
+    buildArgs: {},
+    labels: {},
+    noCache: false,
+    pull: false,
+    remove: true,
+    forceRemove: true,
+    ...options,
+  };
+  try {
+    await new Builder(engine, request, { stream: (t) => (output += t), aux: () => undefined }).run();
+  } catch (err) {
+    return { message: (err as Error).message, output };
+  }
+  assert.fail(`the build should have failed:\n${output}`);
+}
+
+/** Runs `cmd` in a container of `image` and returns its output. */
+async function runIn(image: string, cmd?: string[]): Promise<{ output: string; exitCode: number }> {
+  const { id } = await engine.containers.create({ image, ...(cmd ? { cmd } : {}) });
+  try {
+    const exit = engine.containers.wait(id, 'next-exit');
+    await engine.containers.start(id);
+    const { exitCode } = await exit;
+    let output = '';
+    for await (const line of engine.containers.logs(id)) output += line.data.toString();
+    return { output, exitCode };
+  } finally {
+    await engine.containers.remove(id, { force: true });
+  }
+}
+
+test('config-only instructions write the config and history Docker writes', async () => {
+  const { imageId, output } = await build(
+    [
+      'FROM berth-test/busybox',
+      'LABEL a=b "c d"=e',
+      'ENV A=1 B="two words"',
+      'ENV C=${A}x',
+      'EXPOSE 80 53/udp',
+      'USER nobody',
+      'VOLUME ["/data"]',
+      'STOPSIGNAL SIGINT',
+      'HEALTHCHECK --interval=5m --timeout=3s CMD wget -q localhost || exit 1',
+      'ONBUILD RUN echo triggered',
+      'MAINTAINER someone',
+      'CMD ["echo", "hi"]',
+      'ENTRYPOINT ["/bin/sh", "-c"]',
+    ].join('\n'),
+  );
+  assert.match(output, /^Step 1\/13 : FROM berth-test\/busybox\n ---> [0-9a-f]{12}\n/);
+  assert.match(output, /Step 13\/13 : ENTRYPOINT \["\/bin\/sh", "-c"\]\n ---> [0-9a-f]{12}\nSuccessfully built [0-9a-f]{12}\n$/);
+  const image = await engine.images.get(imageId);
+  const c = image.config.config ?? {};
+  assert.deepEqual(c.Labels, { a: 'b', 'c d': 'e' });
+  assert.deepEqual(c.Env, ['A=1', 'B=two words', 'C=1x']);
+  assert.deepEqual(c.ExposedPorts, { '80/tcp': {}, '53/udp': {} });
+  assert.equal(c.User, 'nobody');
+  assert.deepEqual(c.Volumes, { '/data': {} });
+  assert.equal(c.StopSignal, 'SIGINT');
+  assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'wget -q localhost || exit 1'], Interval: 300e9, Timeout: 3e9 });
+  assert.deepEqual(c.OnBuild, ['RUN echo triggered']);
+  // CMD was set in this stage, so the ENTRYPOINT after it keeps it.
+  assert.deepEqual(c.Cmd, ['echo', 'hi']);
+  assert.deepEqual(c.Entrypoint, ['/bin/sh', '-c']);
+  assert.equal(image.config.author, 'someone');
+  const history = (image.config.history ?? []).slice(1);
+  assert.deepEqual(
+    history.map((h) => h.created_by),
+    [
+      '/bin/sh -c #(nop)  LABEL a=b c d=e',
+      '/bin/sh -c #(nop)  ENV A=1 B=two words',
+      '/bin/sh -c #(nop)  ENV C=1x',
+      '/bin/sh -c #(nop)  EXPOSE 80 53/udp',
+      '/bin/sh -c #(nop)  USER nobody',
+      '/bin/sh -c #(nop)  VOLUME [/data]',
+      '/bin/sh -c #(nop)  STOPSIGNAL SIGINT',
+      '/bin/sh -c #(nop)  HEALTHCHECK &{Test:[CMD-SHELL wget -q localhost || exit 1] Interval:5m0s Timeout:3s StartPeriod:0s StartInterval:0s Retries:0}',
+      '/bin/sh -c #(nop)  ONBUILD RUN echo triggered',
+      '/bin/sh -c #(nop)  MAINTAINER someone',
+      '/bin/sh -c #(nop)  CMD ["echo" "hi"]',
+      '/bin/sh -c #(nop)  ENTRYPOINT ["/bin/sh" "-c"]',
+    ],
+  );
+  assert.ok(history.every((h) => h.empty_layer === true));
+  assert.equal(image.config.rootfs.diff_ids.length, 1, 'no layer added by config-only steps');
+  // An ENTRYPOINT in a stage without CMD resets the base image's CMD.
+  const reset = await build('FROM berth-test/busybox\nENTRYPOINT ["echo"]');
+  assert.equal((await engine.images.get(reset.imageId)).config.config?.Cmd, undefined);
+});
+
+test('RUN runs through the shell with ENV, ARGs, WORKDIR and USER, and commits a diff layer', async () => {
+  const { imageId, output } = await build(
+    [
+      'FROM berth-test/busybox',
+      'ARG GREETING=hello',
+      'ENV WHO=world',
+      'WORKDIR /app/sub',
+      'RUN echo "$GREETING $WHO from $(pwd)" > out.txt && echo built-it',
+      'USER nobody',
+      'RUN id -u > /tmp/uid',
+      'SHELL ["/bin/sh", "-ec"]',
+      'RUN echo shell-ok',
+    ].join('\n'),
+    { buildArgs: { GREETING: 'hi' } },
+  );
+  assert.match(output, / ---> Running in [0-9a-f]{12}\nbuilt-it\n ---> Removed intermediate container [0-9a-f]{12}\n/);
+  const image = await engine.images.get(imageId);
+  assert.equal(image.config.config?.WorkingDir, '/app/sub');
+  const createdBy = (image.config.history ?? []).map((h) => h.created_by);
+  assert.ok(createdBy.includes('/bin/sh -c #(nop) WORKDIR /app/sub'), createdBy.join('\n'));
+  assert.ok(createdBy.includes('|1 GREETING=hi /bin/sh -c echo "$GREETING $WHO from $(pwd)" > out.txt && echo built-it'), createdBy.join('\n'));
+  assert.ok(createdBy.includes('|1 GREETING=hi /bin/sh -ec echo shell-ok'), createdBy.join('\n'));
+  // Layers are the steps' diffs: WORKDIR's, and the two RUNs that wrote files.
+  assert.equal(image.config.rootfs.diff_ids.length, 4);
+  const env = image.config.config?.Env ?? [];
+  assert.ok(!env.some((e) => e.startsWith('GREETING=')), 'build args stay out of the image env');
+  const result = await runIn(imageId, ['cat', '/app/sub/out.txt', '/tmp/uid']);
+  assert.equal(result.output, 'hi world from /app/sub\n65534\n');
+  assert.deepEqual(await engine.containers.list({ all: true }), [], 'intermediate containers removed');
+});
+
+test('a failing RUN shows its output and exit code, and tags nothing', async () => {
+  const { message, output } = await buildFails('FROM berth-test/busybox\nRUN echo about-to-fail && false', { tags: ['berth-test/fail:1'] });
+  assert.equal(message, "The command '/bin/sh -c echo about-to-fail && false' returned a non-zero code: 1");
+  assert.match(output, /about-to-fail\n/);
+  await assert.rejects(engine.images.get('berth-test/fail:1'));
+});
+
+test('bad Dockerfiles are refused with file and line', async () => {
+  const cases: Array<[string, RegExp]> = [
+    ['FROM berth-test/busybox\nFROBNICATE x', /^Dockerfile:2: unknown instruction: FROBNICATE/],
+    ['RUN echo no from', /^Dockerfile:1: /],
+    ['FROM berth-test/busybox\nSHELL ["/bin/sh" "-c"]', /^Dockerfile:2: SHELL requires the arguments to be in JSON form/],
+    ['FROM berth-test/busybox\nCOPY --from=nowhere /a /b', /^Dockerfile:2: /],
+    ['FROM berth-test/busybox\nRUN --mount=type=cache,target=/x true', /^Dockerfile:2: the --mount option requires BuildKit/],
+  ];
+  for (const [text, expected] of cases) {
+    const { message } = await buildFails(text, { tags: ['berth-test/bad:1'] });
+    assert.match(message, expected, text);
+  }
+  await assert.rejects(engine.images.get('berth-test/bad:1'));
+});
+
+test('cache: a rebuild uses the cache, --no-cache and a changed instruction do not', async () => {
+  const dockerfile = 'FROM berth-test/busybox\nRUN echo one > /one\nENV X=1\nRUN echo two > /two';
+  const first = await build(dockerfile, { noCache: true });
+  const second = await build(dockerfile);
+  assert.equal(second.imageId, first.imageId);
+  assert.equal(second.output.match(/ ---> Using cache\n/g)?.length, 3);
+  assert.doesNotMatch(second.output, /Running in/);
+  const changed = await build(dockerfile.replace('X=1', 'X=2'));
+  assert.notEqual(changed.imageId, first.imageId);
+  assert.equal(changed.output.match(/ ---> Using cache\n/g)?.length, 1);
+  const noCache = await build(dockerfile, { noCache: true });
+  assert.doesNotMatch(noCache.output, /Using cache/);
+});
+
+test('multi-stage: --target, skipped stages, stage as base, ONBUILD triggers, unused build-arg warning', async () => {
+  const dockerfile = [
+    'ARG BASE=berth-test/busybox',
+    'FROM ${BASE} AS parent',
+    'ONBUILD RUN echo from-trigger > /trigger',
+    'FROM parent AS child',
+    'RUN cat /trigger',
+    'FROM berth-test/busybox AS never',
+    'RUN false',
+    'FROM child',
+    'LABEL final=yes',
+  ].join('\n');
+  const { imageId, output } = await build(dockerfile, { buildArgs: { UNUSED: 'x' }, labels: { extra: 'label' } });
+  assert.match(output, /# Executing 1 build trigger\n/);
+  assert.doesNotMatch(output, /RUN false/, 'the unneeded stage is skipped');
+  assert.match(output, /\[Warning\] One or more build-args \[UNUSED\] were not consumed\n/);
+  const image = await engine.images.get(imageId);
+  assert.deepEqual(image.config.config?.Labels, { final: 'yes', extra: 'label' });
+  assert.equal(image.config.config?.OnBuild, undefined, 'triggers run in the child and are not inherited');
+  assert.equal((await runIn(imageId, ['cat', '/trigger'])).output, 'from-trigger\n');
+  const parent = await build(dockerfile, { target: 'parent' });
+  assert.deepEqual((await engine.images.get(parent.imageId)).config.config?.OnBuild, ['RUN echo from-trigger > /trigger']);
+});
+
+test('FROM scratch with only metadata, and WORKDIR on scratch', async () => {
+  const { imageId } = await build('FROM scratch\nENV A=b\nWORKDIR /w');
+  const image = await engine.images.get(imageId);
+  assert.deepEqual(image.config.config?.Env, ['A=b']);
+  assert.equal(image.config.rootfs.diff_ids.length, 1, 'WORKDIR made the directory as a layer');
+  assert.deepEqual(
+    (image.config.history ?? []).map((h) => h.created_by),
+    ['/bin/sh -c #(nop)  ENV A=b', '/bin/sh -c #(nop) WORKDIR /w'],
+  );
+});
