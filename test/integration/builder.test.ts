@@ -223,7 +223,7 @@ test('bad Dockerfiles are refused with file and line', async () => {
     ['FROM berth-test/busybox\nFROBNICATE x', /^Dockerfile:2: unknown instruction: FROBNICATE/],
     ['RUN echo no from', /^Dockerfile:1: /],
     ['FROM berth-test/busybox\nSHELL ["/bin/sh" "-c"]', /^Dockerfile:2: SHELL requires the arguments to be in JSON form/],
-    ['FROM berth-test/busybox\nCOPY --from=nowhere /a /b', /^Dockerfile:2: /],
+    ['FROM berth-test/busybox\nCOPY --from=3 /a /b', /^Dockerfile:2: COPY --from=3: stage 3 is not defined/],
     ['FROM berth-test/busybox\nRUN --mount=type=cache,target=/x true', /^Dockerfile:2: the --mount option requires BuildKit/],
   ];
   for (const [text, expected] of cases) {

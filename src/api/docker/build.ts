@@ -56,14 +56,24 @@ export function buildRoutes(router: Router, engine: Engine, backend: BuildBacken
     if (!backend) throw failedPrecondition('this daemon has no builder');
     const options = buildOptionsOf(query);
     const quiet = queryFlag(query, 'q');
-    const send = startJsonStream(res);
+    // As moby: the answer starts with the first message, so a build that fails before any
+    // output gets a plain HTTP error; with `q` messages wait and are shown only on failure.
+    let send: ((message: object) => void) | undefined;
+    const emit = (message: object): void => (send ??= startJsonStream(res))(message);
+    const held: object[] = [];
+    const deliver = (message: object): void => (quiet ? void held.push(message) : emit(message));
     const out: BuildOutput = {
-      stream: (text) => {
-        if (!quiet) send({ stream: text });
-      },
-      aux: (id) => send({ aux: { ID: id } }),
+      stream: (text) => deliver({ stream: text }),
+      aux: (id) => deliver({ aux: { ID: id } }),
     };
-    await backend(req, options, out);
+    let result: BuildResult;
+    try {
+      result = await backend(req, options, out);
+    } catch (err) {
+      if (held.length > 0) held.forEach(emit);
+      throw err;
+    }
+    if (quiet) emit({ stream: `${result.imageId}\n` });
     res.end();
   });
 

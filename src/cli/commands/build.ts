@@ -47,7 +47,7 @@ export async function buildImage(ctx: CommandContext): Promise<number> {
   let contextDir: string;
   let emptyDir: string | undefined;
   let dockerfileName: string | undefined;
-  let extra: { dockerfile?: { name: string; content: Buffer } } = {};
+  let extra: { dockerfile?: { name: string; content: Buffer }; dockerfilePath?: string } = {};
   if (contextArg === '-') {
     emptyDir = await mkdtemp(path.join(os.tmpdir(), 'berth-build-'));
     contextDir = emptyDir;
@@ -68,6 +68,7 @@ export async function buildImage(ctx: CommandContext): Promise<number> {
       extra = { dockerfile: { name: dockerfileName, content: await readFile(file) } };
     } else {
       dockerfileName = relative.split(path.sep).join('/');
+      extra = { dockerfilePath: dockerfileName };
     }
   }
   try {

@@ -1,0 +1,147 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { mountsUnder, unmountAllUnder } from '../../src/layers/index.js';
+import { berthBin, run, tempRoot, type RunResult } from '../helpers/berth.js';
+import { privateCgroupParent, removeCgroupParent } from '../helpers/cgroups.js';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { killContainerLeftovers } from '../helpers/leftovers.js';
+import { makeBusyboxRootfs } from '../helpers/rootfs.js';
+
+/**
+ * `docker build` (the classic builder: DOCKER_BUILDKIT=0, and this docker has no buildx)
+ * and `berth build` through `berth daemon`: a multi-stage Dockerfile with COPY --from,
+ * build args, -f and --target; the cache across a daemon restart and after context edits;
+ * bad Dockerfiles refused with file and line and a non-zero exit.
+ */
+describe('docker build and berth build through berth daemon', () => {
+  const t = tempRoot('berth-bd-');
+  const cgroupParent = privateCgroupParent('berth-bd');
+  const runDir = path.join(t.dir, 'run');
+  const ctx = path.join(t.dir, 'ctx');
+  let daemon: TestDaemon | undefined;
+
+  const start = (): Promise<TestDaemon> => startDaemon(t.dir, ['--cgroup-parent', cgroupParent]);
+  const env = (): NodeJS.ProcessEnv => ({
+    ...process.env,
+    DOCKER_HOST: `unix://${runDir}/docker.sock`,
+    DOCKER_CONFIG: path.join(t.dir, 'docker-config'),
+    DOCKER_BUILDKIT: '0',
+  });
+  const docker = (args: string[], input?: string): Promise<RunResult> =>
+    run('timeout', ['-s', 'KILL', '120', 'docker', ...args], { env: env(), ...(input === undefined ? {} : { input }) });
+  const berth = (args: string[]): Promise<RunResult> =>
+    run('timeout', ['-s', 'KILL', '120', process.execPath, berthBin, '--host', `unix://${runDir}/docker.sock`, ...args], { cwd: t.dir });
+  const ok = (r: RunResult, what: string): RunResult => {
+    assert.equal(r.code, 0, `${what}: ${r.stdout}\n${r.stderr}`);
+    return r;
+  };
+
+  const dockerfile = [
+    'ARG BASE=bdbox:1',
+    'FROM ${BASE} AS builder',
+    'ARG VERSION=dev',
+    'WORKDIR /src',
+    'COPY app.txt ./',
+    'RUN echo "version $VERSION" >> app.txt && echo built',
+    'FROM bdbox:1 AS tester',
+    'RUN false',
+    'FROM bdbox:1',
+    'COPY --from=builder /src/app.txt /app/app.txt',
+    'ENV GREETING=hello',
+    'CMD ["cat", "/app/app.txt"]',
+  ].join('\n');
+
+  before(async () => {
+    const { tarball } = await makeBusyboxRootfs(t.dir, 'via build');
+    fs.mkdirSync(ctx);
+    fs.writeFileSync(path.join(ctx, 'app.txt'), 'app v1\n');
+    fs.writeFileSync(path.join(ctx, 'secret.txt'), 'do not send\n');
+    fs.writeFileSync(path.join(ctx, '.dockerignore'), 'secret.txt\n');
+    fs.mkdirSync(path.join(ctx, 'docker'));
+    fs.writeFileSync(path.join(ctx, 'docker', 'Build.file'), dockerfile);
+    daemon = await start();
+    ok(await docker(['import', '--change', 'CMD ["sh"]', tarball, 'bdbox:1']), 'import');
+  });
+
+  after(async () => {
+    try {
+      const left = await docker(['ps', '-aq']);
+      for (const id of left.stdout.split('\n').filter(Boolean)) await docker(['rm', '-f', id]);
+      await daemon?.stop();
+    } finally {
+      killContainerLeftovers(runDir);
+      await unmountAllUnder(t.dir).catch(() => undefined);
+      const mounts = await mountsUnder(t.dir);
+      await removeCgroupParent(cgroupParent);
+      t.cleanup();
+      assert.deepEqual(mounts, [], 'mounts left under the temp root');
+    }
+  });
+
+  test('docker build -t -f --build-arg skips the unneeded stage and copies between stages', async () => {
+    const built = ok(await docker(['build', '-t', 'bdapp:1', '-f', path.join(ctx, 'docker', 'Build.file'), '--build-arg', 'VERSION=1.2', ctx]), 'docker build');
+    assert.match(built.stdout, /Step 1\/\d+ : ARG BASE=bdbox:1/);
+    assert.match(built.stdout, / ---> Running in [0-9a-f]{12}\nbuilt\n/);
+    assert.doesNotMatch(built.stdout, /RUN false/);
+    assert.match(built.stdout, /Successfully built [0-9a-f]{12}\nSuccessfully tagged bdapp:1\n/);
+    const out = ok(await docker(['run', '--rm', 'bdapp:1']), 'docker run');
+    assert.equal(out.stdout, 'app v1\nversion 1.2\n');
+    const inspect = ok(await docker(['image', 'inspect', '--format', '{{json .Config.Env}} {{json .Config.Cmd}}', 'bdapp:1']), 'inspect');
+    assert.equal(inspect.stdout.trim(), '["GREETING=hello"] ["cat","/app/app.txt"]');
+    const history = ok(await docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'bdapp:1']), 'history');
+    assert.match(history.stdout, /^\/bin\/sh -c #\(nop\)  CMD \["cat" "\/app\/app.txt"\]\n\/bin\/sh -c #\(nop\)  ENV GREETING=hello\n\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/app\/app.txt \n/);
+  });
+
+  test('docker build --target builds that stage only; -q prints the image ID', async () => {
+    const built = ok(await docker(['build', '-q', '--target', 'builder', '-t', 'bdapp:builder', '-f', path.join(ctx, 'docker', 'Build.file'), ctx]), 'docker build --target');
+    assert.match(built.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
+    const out = ok(await docker(['run', '--rm', 'bdapp:builder', 'cat', '/src/app.txt']), 'run builder stage');
+    assert.equal(out.stdout, 'app v1\nversion dev\n');
+    const ignored = await docker(['run', '--rm', 'bdapp:builder', 'ls', '/src']);
+    assert.equal(ignored.stdout, 'app.txt\n');
+  });
+
+  test('the cache: hits after a daemon restart, a miss from the edited file on', async () => {
+    const args = ['build', '-t', 'bdapp:2', '-f', path.join(ctx, 'docker', 'Build.file'), '--build-arg', 'VERSION=2', ctx];
+    const first = ok(await berth(args), 'berth build');
+    await daemon?.stop();
+    daemon = await start();
+    const again = ok(await berth(args), 'berth build after restart');
+    assert.doesNotMatch(again.stdout, /Running in/);
+    const idOf = (r: RunResult): string => /Successfully built ([0-9a-f]{12})/.exec(r.stdout)?.[1] ?? '';
+    assert.equal(idOf(again), idOf(first));
+    fs.writeFileSync(path.join(ctx, 'app.txt'), 'app v2\n');
+    const edited = ok(await berth(args), 'berth build after an edit');
+    // FROM, ARG and WORKDIR hit; COPY app.txt and everything after it run again.
+    assert.match(edited.stdout, /WORKDIR \/src\n ---> Using cache\n/);
+    assert.match(edited.stdout, /COPY app.txt .\/\n ---> Removed intermediate container [0-9a-f]{12}\n/);
+    assert.match(edited.stdout, / ---> Running in /);
+    const out = ok(await docker(['run', '--rm', 'bdapp:2']), 'run edited');
+    assert.equal(out.stdout, 'app v2\nversion 2\n');
+  });
+
+  test('bad input: file and line, a non-zero exit, no image', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['FROM bdbox:1\nFROBNICATE x\n', /Dockerfile:2: unknown instruction: FROBNICATE/],
+      ['RUN echo no from\n', /Dockerfile:1: /],
+      ['FROM bdbox:1\nSHELL [/bin/sh, -c]\n', /Dockerfile:2: SHELL requires the arguments to be in JSON form/],
+      ['FROM bdbox:1\nCOPY --from=7 /a /b\n', /Dockerfile:2: /],
+      ['FROM bdbox:1\nCOPY ../outside /x\n', /Dockerfile:2: /],
+    ];
+    for (const [text, expected] of cases) {
+      fs.writeFileSync(path.join(ctx, 'Dockerfile'), text);
+      const r = await docker(['build', '-t', 'bdbad:1', ctx]);
+      assert.notEqual(r.code, 0, text);
+      assert.match(r.stderr + r.stdout, expected, text);
+    }
+    fs.rmSync(path.join(ctx, 'Dockerfile'));
+    const failing = await docker(['build', '-t', 'bdbad:1', '-'], 'FROM bdbox:1\nRUN echo going-down && false\n');
+    assert.notEqual(failing.code, 0);
+    assert.match(failing.stdout, /going-down\n/);
+    assert.match(failing.stderr, /The command '\/bin\/sh -c echo going-down && false' returned a non-zero code: 1/);
+    const missing = await docker(['image', 'inspect', 'bdbad:1']);
+    assert.notEqual(missing.code, 0);
+  });
+});
