@@ -91,7 +91,7 @@ describe('docker build and berth build through berth daemon', () => {
     const inspect = ok(await docker(['image', 'inspect', '--format', '{{json .Config.Env}} {{json .Config.Cmd}}', 'bdapp:1']), 'inspect');
     assert.equal(inspect.stdout.trim(), '["GREETING=hello"] ["cat","/app/app.txt"]');
     const history = ok(await docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'bdapp:1']), 'history');
-    assert.match(history.stdout, /^\/bin\/sh -c #\(nop\)  CMD \["cat" "\/app\/app.txt"\]\n\/bin\/sh -c #\(nop\)  ENV GREETING=hello\n\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/app\/app.txt \n/);
+    assert.match(history.stdout, /^\/bin\/sh -c #\(nop\) {2}CMD \["cat" "\/app\/app.txt"\]\n\/bin\/sh -c #\(nop\) {2}ENV GREETING=hello\n\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/app\/app.txt \n/);
   });
 
   test('docker build --target builds that stage only; -q prints the image ID', async () => {
