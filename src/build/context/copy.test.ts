@@ -234,6 +234,45 @@ describe('COPY: sources and destinations', () => {
     }));
 });
 
+describe('COPY: more shapes', () => {
+  it('copies the whole context with ".", and keeps the destination as written in the history', () =>
+    withFixture(async (f) => {
+      writeTree(f.context, { 'a': 'A', 'sub/b': 'B' });
+      const result = await copySources(f.spec({ sources: ['.'], dest: 'app', workdir: '/srv' }));
+      assert.deepEqual(listTree(join(f.target, 'srv/app')), ['a = A', 'sub/', 'sub/b = B']);
+      assert.match(result.createdBy, /^dir:[0-9a-f]{64} in app $/);
+    }));
+
+  it('copies FIFOs and device nodes from a stage', () =>
+    withFixture(async (f) => {
+      const { spawnSync } = await import('node:child_process');
+      mkdirSync(join(f.context, 'dev'));
+      assert.equal(spawnSync('mknod', [join(f.context, 'dev/pipe'), 'p']).status, 0);
+      assert.equal(spawnSync('mknod', [join(f.context, 'dev/null'), 'c', '1', '3']).status, 0);
+      await copySources(f.spec({ sources: ['dev'], dest: '/dev', fromContext: false }));
+      assert.equal(lstatSync(join(f.target, 'dev/pipe')).isFIFO(), true);
+      const dev = lstatSync(join(f.target, 'dev/null'));
+      assert.equal(dev.isCharacterDevice(), true);
+      assert.equal(dev.rdev, lstatSync('/dev/null').rdev);
+    }));
+
+  it('gives the same digest with and without copying for wildcards and several sources', () =>
+    withFixture(async (f) => {
+      writeTree(f.context, { 'a.txt': 'a', 'b.txt': 'b', 'dir/c': 'c' });
+      const spec = f.spec({ sources: ['*.txt', 'dir'], dest: '/out/' });
+      assert.equal(await digestSources(spec), (await copySources(spec)).digest);
+      assert.notEqual(await digestSources(f.spec({ sources: ['a.txt', 'dir'], dest: '/out/' })), await digestSources(spec));
+    }));
+
+  it('refuses to copy a directory over a file', () =>
+    withFixture(async (f) => {
+      writeTree(f.context, { 'src/a': 'A' });
+      writeTree(f.target, { 'file': 'F' });
+      await assert.rejects(copySources(f.spec({ sources: ['src'], dest: '/file' })), (err: Error) => isInvalidArgument(err) && err.message.includes('/file'));
+      assert.equal(readFileSync(join(f.target, 'file'), 'utf8'), 'F');
+    }));
+});
+
 describe('COPY: the target never escapes its root', () => {
   it('resolves a destination symlink inside the target root', () =>
     withFixture(async (f) => {
