@@ -226,6 +226,17 @@ describe('COPY: sources and destinations', () => {
       assert.equal(readFileSync(join(f.target, 'stage.key'), 'utf8'), 't');
     }));
 
+  it('sees an excluded directory only through what an exception re-includes in it', () =>
+    withFixture(async (f) => {
+      writeTree(f.context, { 'docs/README.md': 'r', 'docs/x.md': 'x', 'tmp/t': 't', 'keep.txt': 'k' });
+      const ignore = loadDockerignore('docs\ntmp\n!docs/README.md\n');
+      await copySources(f.spec({ sources: ['docs'], dest: '/d', ignore }));
+      assert.deepEqual(listTree(join(f.target, 'd')), ['README.md = r']);
+      await assert.rejects(copySources(f.spec({ sources: ['tmp'], dest: '/t', ignore })), isNotFound);
+      await copySources(f.spec({ sources: ['*'], dest: '/all/', ignore }));
+      assert.deepEqual(listTree(join(f.target, 'all')), ['README.md = r', 'keep.txt = k']);
+    }));
+
   it('refuses a URL for COPY and a git URL for ADD', () =>
     withFixture(async (f) => {
       await assert.rejects(copySources(f.spec({ sources: ['http://127.0.0.1:1/x'] })), (err: Error) => isInvalidArgument(err) && /can't be a URL for COPY/.test(err.message));

@@ -68,11 +68,28 @@ export class SourceResolver {
   private *walkNames(dir: string): Generator<string> {
     for (const name of readdirSync(dir === '' ? this.root : `${this.root}/${dir}`).sort()) {
       const rel = dir === '' ? name : `${dir}/${name}`;
-      const st = lstatSync(`${this.root}/${rel}`);
-      const excluded = this.ignore?.excludes(rel) ?? false;
-      if (!excluded) yield rel;
-      if (st.isDirectory() && (!excluded || this.hasExceptions)) yield* this.walkNames(rel);
+      const isDir = lstatSync(`${this.root}/${rel}`).isDirectory();
+      if (this.visible(rel, isDir)) yield rel;
+      if (isDir && (this.hasExceptions || !this.excluded(rel))) yield* this.walkNames(rel);
     }
+  }
+
+  private excluded(rel: string): boolean {
+    return rel !== '' && (this.ignore?.excludes(rel) ?? false);
+  }
+
+  /**
+   * Whether the context has `rel`: it is not excluded, or it is a directory holding
+   * something an exception re-includes (the CLI then sends that, and so its parents).
+   */
+  private visible(rel: string, isDir: boolean): boolean {
+    if (!this.excluded(rel)) return true;
+    if (!isDir || !this.hasExceptions) return false;
+    for (const name of readdirSync(`${this.root}/${rel}`)) {
+      const child = `${rel}/${name}`;
+      if (this.visible(child, lstatSync(`${this.root}/${child}`).isDirectory())) return true;
+    }
+    return false;
   }
 
   private async resolveOne(orig: string, path: string): Promise<LocalSource> {
@@ -84,7 +101,7 @@ export class SourceResolver {
     const rel = hostPath === this.root ? '' : hostPath.slice(this.root.length + 1);
     const stat = lstatSync(hostPath, { bigint: true, throwIfNoEntry: false });
     const base = clean === '.' ? '.' : (clean.split('/').pop() as string);
-    if (stat === undefined || (rel !== '' && this.ignore?.excludes(rel) && !(stat.isDirectory() && this.hasExceptions))) {
+    if (stat === undefined || !this.visible(rel, stat.isDirectory())) {
       const where = this.fromContext ? 'file not found in build context or excluded by .dockerignore: ' : '';
       throw notFound(`${this.cmd} failed: ${where}stat ${path}: file does not exist`);
     }
