@@ -487,6 +487,18 @@ describe('COPY digests', () => {
       assert.notEqual(await digestSources(spec), second);
     }));
 
+  it('hashes and copies large files as streams', () =>
+    withFixture(async (f) => {
+      const big = Buffer.alloc(3 * 1024 * 1024 + 17, 'z');
+      writeFileSync(join(f.context, 'big'), big);
+      const spec = f.spec({ sources: ['big'], dest: '/big' });
+      const first = await copySources(spec);
+      assert.deepEqual(readFileSync(join(f.target, 'big')), big);
+      big[big.length - 1] = 0x41;
+      writeFileSync(join(f.context, 'big'), big);
+      assert.notEqual(await digestSources(spec), first.digest);
+    }));
+
   it('change with the destination, owners, modes, chmod and chown, and new files', () =>
     withFixture(async (f) => {
       writeTree(f.context, { 'src/a': 'A' });

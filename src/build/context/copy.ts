@@ -16,7 +16,7 @@ import {
   unlinkSync,
   type BigIntStats,
 } from 'node:fs';
-import { mkdtemp, realpath, rm, utimes } from 'node:fs/promises';
+import { copyFile as copyFileAsync, mkdtemp, realpath, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
 import { Transform } from 'node:stream';
@@ -50,6 +50,7 @@ interface Plan {
 
 const ROOT: Owner = { uid: 0, gid: 0 };
 const UNNAMED = '__unnamed__';
+const ASYNC_COPY_SIZE = 1024n * 1024n;
 
 /**
  * COPY and ADD with the classic builder's semantics (moby builder/dockerfile copy.go):
@@ -227,17 +228,17 @@ async function perform(plan: Plan): Promise<void> {
   for (const source of plan.sources) {
     const owner = source.remote ? (identity ?? ROOT) : identity;
     if (source.kind === 'dir') {
-      copyDirectory(writer, targetRoot, plan.dest, source, owner);
+      await copyDirectory(writer, targetRoot, plan.dest, source, owner);
     } else if (spec.kind === 'ADD' && !source.remote && (await isTarArchive(source.hostPath))) {
       await extractArchive(targetRoot, plan.dest, source);
     } else {
-      copyFile(writer, targetRoot, plan.dest, source, owner);
+      await copyFile(writer, targetRoot, plan.dest, source, owner);
     }
   }
   writer.finish();
 }
 
-function copyDirectory(writer: TreeWriter, targetRoot: string, dest: string, source: PlannedSource, owner: Owner | null): void {
+async function copyDirectory(writer: TreeWriter, targetRoot: string, dest: string, source: PlannedSource, owner: Owner | null): Promise<void> {
   const existed = lstatSync(resolveScoped(targetRoot, dest), { throwIfNoEntry: false }) !== undefined;
   const host = resolveScoped(targetRoot, dest, { owner: ROOT, createLast: true });
   if (!lstatSync(host).isDirectory()) {
@@ -245,10 +246,10 @@ function copyDirectory(writer: TreeWriter, targetRoot: string, dest: string, sou
   }
   // A directory made for the copy belongs to the new owner; one that was there stays as it was.
   if (!existed && owner !== null) lchownSync(host, owner.uid, owner.gid);
-  for (const entry of source.entries) writer.write(entry, `${host}/${entry.rel}`, owner);
+  for (const entry of source.entries) await writer.write(entry, `${host}/${entry.rel}`, owner);
 }
 
-function copyFile(writer: TreeWriter, targetRoot: string, dest: string, source: PlannedSource, owner: Owner | null): void {
+async function copyFile(writer: TreeWriter, targetRoot: string, dest: string, source: PlannedSource, owner: Owner | null): Promise<void> {
   const resolved = resolveScoped(targetRoot, dest);
   const isDir = lstatSync(resolved, { throwIfNoEntry: false })?.isDirectory() ?? false;
   // New parents of a copied file belong to its owner, as Docker's MkdirAllAndChown makes them.
@@ -268,7 +269,7 @@ function copyFile(writer: TreeWriter, targetRoot: string, dest: string, source: 
   if (!lstatSync(parentHost).isDirectory()) throw invalidArgument(`failed to copy files: ${posix.dirname(dest)} is not a directory`);
   if (name === '' || name === '.') throw invalidArgument(`failed to copy files: cannot copy ${source.orig} over ${dest}`);
   const entry = source.entries[0] as SourceEntry;
-  writer.write(entry, `${parentHost}/${name}`, owner);
+  await writer.write(entry, `${parentHost}/${name}`, owner);
 }
 
 /** ADD of a local tar: extracted into the destination directory with layer safety. */
@@ -295,7 +296,7 @@ class TreeWriter {
 
   constructor(private readonly chmod: number | null) {}
 
-  write(entry: SourceEntry, path: string, owner: Owner | null): void {
+  async write(entry: SourceEntry, path: string, owner: Owner | null): Promise<void> {
     const { stat } = entry;
     const existing = lstatSync(path, { throwIfNoEntry: false });
     if (existing !== undefined && !(existing.isDirectory() && stat.isDirectory())) {
@@ -324,7 +325,9 @@ class TreeWriter {
         linkSync(first, path);
         return;
       }
-      copyFileSync(entry.hostPath, path, constants.COPYFILE_EXCL);
+      // Large files off the main thread: the daemon serves other requests meanwhile.
+      if (stat.size > ASYNC_COPY_SIZE) await copyFileAsync(entry.hostPath, path, constants.COPYFILE_EXCL);
+      else copyFileSync(entry.hostPath, path, constants.COPYFILE_EXCL);
       if (stat.nlink > 1n) this.links.set(key, path);
     } else {
       makeSpecial(path, stat);

@@ -3,6 +3,7 @@ import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { patternMatcher } from './dockerignore.js';
+import { cleanPath } from './gopath.js';
 import type { IgnoreMatcher } from './index.js';
 
 /** What the CLI adds to or keeps in the context beyond the directory's own files. */
@@ -30,7 +31,7 @@ export function packContext(dir: string, ignore: IgnoreMatcher, extra: PackExtra
   const pack = tar.pack();
   const keep = [...ignore.patterns];
   if (ignore.excludes(DOCKERIGNORE)) keep.push(`!${DOCKERIGNORE}`);
-  const dockerfilePath = extra.dockerfilePath ?? 'Dockerfile';
+  const dockerfilePath = cleanPath(extra.dockerfilePath ?? 'Dockerfile');
   if (extra.dockerfile === undefined && ignore.excludes(dockerfilePath)) keep.push(`!${dockerfilePath}`);
   const matcher = patternMatcher(keep);
   const exceptions = matcher.patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
