@@ -36,7 +36,7 @@ export interface CopySpec {
   dest: string;
   /** The step's WORKDIR (absolute, inside the target). */
   workdir: string;
-  /** The root filesystem the step writes into. */
+  /** The root filesystem the step writes into (copySources only: digests never read it). */
   targetRoot: string;
   /** `--chown=user[:group]`: names resolved through targetRoot's /etc/passwd and /etc/group. */
   chown?: string;
@@ -51,7 +51,10 @@ export interface CopySpec {
 export interface CopyResult {
   /** Cache key of what was copied: `sha256:<hex>`. Equal to digestSources' for the same spec. */
   digest: string;
-  /** History part Docker's classic builder writes: `file:<hex> in <dest> ` (or dir:, multi:). */
+  /**
+   * History part Docker's classic builder writes after the instruction name:
+   * `[--chown=<chown> ]file:<hex> in <dest> ` (or dir:, multi:), dest as written.
+   */
   createdBy: string;
 }
 
@@ -64,13 +67,21 @@ export async function extractContext(tar: Readable, dir: string): Promise<BuildC
   return extract(tar, dir);
 }
 
-/** Performs a COPY or ADD into spec.targetRoot. */
+/**
+ * Performs a COPY or ADD into spec.targetRoot. Errors are BerthErrors (invalid argument,
+ * not found) with Docker's messages; after one, the target may be half written (the
+ * builder discards the step's container).
+ */
 export async function copySources(spec: CopySpec): Promise<CopyResult> {
   const { copySources: copy } = await import('./copy.js');
   return copy(spec);
 }
 
-/** The digest copySources would return, computed without copying (for cache lookups). */
+/**
+ * The digest copySources would return, computed without copying (for cache lookups):
+ * file contents are hashed once per (path, device, inode, size, mtime, ctime) per process.
+ * A remote ADD source is downloaded to be hashed.
+ */
 export async function digestSources(spec: CopySpec): Promise<string> {
   const { digestSources: digest } = await import('./copy.js');
   return digest(spec);
