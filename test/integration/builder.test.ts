@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { rm, rmdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -280,4 +282,63 @@ test('FROM scratch with only metadata, and WORKDIR on scratch', async () => {
     (image.config.history ?? []).map((h) => h.created_by),
     ['/bin/sh -c #(nop)  ENV A=b', '/bin/sh -c #(nop) WORKDIR /w'],
   );
+});
+
+test('COPY and ADD: context files, --chown, --from a stage, .dockerignore, a URL, a tar', async (t) => {
+  const ctx = path.join(dir, 'copy-ctx');
+  fs.mkdirSync(path.join(ctx, 'conf'), { recursive: true });
+  fs.writeFileSync(path.join(ctx, 'hello.txt'), 'hello\n');
+  fs.writeFileSync(path.join(ctx, 'conf', 'a.conf'), 'a\n');
+  fs.writeFileSync(path.join(ctx, 'conf', 'b.secret'), 'secret\n');
+  await execText('tar', ['-C', path.join(ctx, 'conf'), '-cf', path.join(ctx, 'bundle.tar'), 'a.conf']);
+  const server = http.createServer((req, res) => {
+    if (req.url === '/files/remote.txt') res.end('from the web\n');
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  const context = { root: ctx, ignore: loadDockerignore('**/*.secret\n') };
+  const dockerfile = [
+    'FROM berth-test/busybox AS files',
+    'WORKDIR /stage',
+    'COPY hello.txt ./',
+    'RUN echo staged >> hello.txt',
+    'FROM berth-test/busybox',
+    'COPY --chown=nobody:nogroup conf /etc/app/',
+    'COPY --from=files /stage/hello.txt /hello.txt',
+    `ADD http://127.0.0.1:${port}/files/remote.txt /web/`,
+    'ADD bundle.tar /untarred/',
+  ].join('\n');
+  const { imageId, output } = await build(dockerfile, { context });
+  assert.match(output, /Step 6\/9 : COPY --chown=nobody:nogroup conf \/etc\/app\/\n ---> Removed intermediate container/);
+  const listing = await runIn(imageId, ['sh', '-c', 'cat /hello.txt /web/remote.txt /untarred/a.conf; ls /etc/app; stat -c "%u:%g %n" /etc/app/a.conf']);
+  assert.equal(listing.output, 'hello\nstaged\nfrom the web\na\na.conf\n65534:65534 /etc/app/a.conf\n');
+  const history = ((await engine.images.get(imageId)).config.history ?? []).map((h) => h.created_by ?? '');
+  assert.match(history.at(-4) ?? '', /^\/bin\/sh -c #\(nop\) COPY --chown=nobody:nogroup dir:[0-9a-f]{64} in \/etc\/app\/ $/);
+  assert.match(history.at(-3) ?? '', /^\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/hello.txt $/);
+
+  // Unchanged context: every COPY hits; an edit to a copied file misses from that step on.
+  const again = await build(dockerfile, { context });
+  assert.equal(again.imageId, imageId);
+  assert.doesNotMatch(again.output, /Running in|Removed intermediate/);
+  fs.writeFileSync(path.join(ctx, 'conf', 'a.conf'), 'a, edited\n');
+  const edited = await build(dockerfile, { context });
+  assert.match(edited.output, /Step 4\/9 : RUN echo staged >> hello.txt\n ---> Using cache\n/);
+  assert.match(edited.output, /Step 6\/9 : COPY --chown=nobody:nogroup conf \/etc\/app\/\n ---> Removed intermediate container/);
+  // An excluded file does not count: editing it changes nothing.
+  fs.writeFileSync(path.join(ctx, 'conf', 'b.secret'), 'other secret\n');
+  const ignoredEdit = await build(dockerfile, { context });
+  assert.equal(ignoredEdit.imageId, edited.imageId);
+});
+
+test('COPY of a path outside the context or missing fails with file and line', async () => {
+  const ctx = path.join(dir, 'copy-bad');
+  fs.mkdirSync(ctx, { recursive: true });
+  const context = { root: ctx, ignore: loadDockerignore('') };
+  const outside = await buildFails('FROM berth-test/busybox\n\nCOPY ../../etc/passwd /x', { context, tags: ['berth-test/bad:2'] });
+  assert.match(outside.message, /^Dockerfile:3: /);
+  const missing = await buildFails('FROM berth-test/busybox\nCOPY nothing-here /x', { context });
+  assert.match(missing.message, /^Dockerfile:2: .*nothing-here/);
+  await assert.rejects(engine.images.get('berth-test/bad:2'));
 });

@@ -18,6 +18,7 @@ import {
   type LabelInstruction,
   type Stage,
 } from '../dockerfile/index.js';
+import { fetchRemote } from './fetch.js';
 import { nopCommentString } from './history.js';
 import { applyMetadata, argvOf, normalizeWorkdir } from './metadata-steps.js';
 import type { BuildOutput, BuildRequest, BuildResult } from './types.js';
@@ -379,6 +380,7 @@ export class Builder {
       workdir: state.config.WorkingDir && state.config.WorkingDir !== '' ? state.config.WorkingDir : '/',
       targetRoot: sourceRoot,
       ...(from === undefined ? { ignore: this.request.context.ignore } : {}),
+      ...(ins.kind === 'ADD' ? { fetch: fetchRemote } : {}),
     };
     const digest = await digestSources(spec);
     const chown = ins.chown === undefined || ins.chown === '' ? '' : `--chown=${ins.chown} `;
@@ -389,7 +391,7 @@ export class Builder {
         const result = await this.engine.containers.withRootfs(id, (root) =>
           copySources({ ...spec, targetRoot: root, ...(ins.chown === undefined || ins.chown === '' ? {} : { chown: ins.chown }) }),
         );
-        pendingCreatedBy.text = nopCommentString(state.config, `${ins.kind} ${chown}${result.createdBy}`);
+        pendingCreatedBy.text = nopCommentString(state.config, `${ins.kind} ${result.createdBy}`);
       });
     });
   }
