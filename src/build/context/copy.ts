@@ -28,6 +28,7 @@ import type { CopyResult, CopySpec } from './index.js';
 import { parseChmod, resolveChown } from './owners.js';
 import { resolveScoped, type Owner } from './scoped.js';
 import { SourceResolver, type LocalSource, type SourceEntry } from './sources.js';
+import { untar } from './untar.js';
 import { writeXattrs } from './xattrs.js';
 
 /** A source ready to copy: a local file or directory, or a downloaded remote file. */
@@ -272,14 +273,13 @@ async function copyFile(writer: TreeWriter, targetRoot: string, dest: string, so
   await writer.write(entry, `${parentHost}/${name}`, owner);
 }
 
-/** ADD of a local tar: extracted into the destination directory with layer safety. */
+/** ADD of a local tar: extracted into the destination directory, confined to it (see untar). */
 async function extractArchive(targetRoot: string, dest: string, source: PlannedSource): Promise<void> {
   const host = resolveScoped(targetRoot, dest, { owner: ROOT, createLast: true });
   if (!lstatSync(host).isDirectory()) {
     throw invalidArgument(`failed to copy files: cannot extract ${source.orig} into ${dest}: it exists and is not a directory`);
   }
-  const { applyLayer } = await import('../../layers/index.js');
-  await applyLayer(await openArchive(createReadStream(source.hostPath)), host);
+  await untar(await openArchive(createReadStream(source.hostPath)), host);
 }
 
 /**

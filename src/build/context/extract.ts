@@ -5,22 +5,19 @@ import { openArchive } from './decompress.js';
 import { loadDockerignore } from './dockerignore.js';
 import type { BuildContextDir } from './index.js';
 import { resolveScoped } from './scoped.js';
+import { untar } from './untar.js';
 
 export const DOCKERIGNORE = '.dockerignore';
 
 /**
- * Extracts an uploaded build context into `dir` (an existing, empty directory) with the
- * layer applier's safety: entries that name `..` above the root or absolute paths are
- * refused, parents are resolved with links scoped to `dir`, and nothing is written through
- * a link, so no entry can land outside `dir`. Owners and modes are kept (COPY decides the
- * owners later). On failure `dir` is emptied again.
+ * Extracts an uploaded build context into `dir` (an existing, empty directory) as Docker
+ * does (see untar): no entry can land outside `dir`. Owners and modes are kept (COPY
+ * decides the owners later). On failure `dir` is emptied again.
  */
 export async function extractContext(tar: Readable, dir: string): Promise<BuildContextDir> {
   const root = await realpath(dir);
   try {
-    // Loaded here: the CLI imports this folder for packContext and must not pay for layers.
-    const { applyLayer } = await import('../../layers/index.js');
-    await applyLayer(await openArchive(tar), root);
+    await untar(await openArchive(tar), root);
     return { root, ignore: await readDockerignore(root) };
   } catch (err) {
     tar.destroy();
