@@ -159,3 +159,21 @@ describe('packContext', () => {
     await assert.rejects(readAll(packContext('/nonexistent-berth-context', loadDockerignore(''))), /ENOENT/);
   });
 });
+
+describe('contextPath', () => {
+  it('follows links inside the context only', async () => {
+    const { contextPath } = await import('./index.js');
+    const s = scratch();
+    try {
+      const dir = s.mkdir('ctx');
+      writeTree(dir, { 'real/Dockerfile': 'FROM a\n' });
+      symlinkSync('/real/Dockerfile', join(dir, 'Dockerfile'));
+      symlinkSync('/etc/hostname', join(dir, 'escape'));
+      assert.equal(readFileSync(contextPath(dir, 'Dockerfile'), 'utf8'), 'FROM a\n');
+      assert.equal(contextPath(dir, 'escape'), join(dir, 'etc/hostname'));
+      assert.equal(contextPath(dir, '../../etc/hostname'), join(dir, 'etc/hostname'));
+    } finally {
+      s.cleanup();
+    }
+  });
+});

@@ -6,6 +6,7 @@
  * first use, so importing this module costs the CLI nothing it does not call.
  */
 import type { Readable } from 'node:stream';
+import { resolveScoped } from './scoped.js';
 
 /** `.dockerignore` rules, as moby/patternmatcher applies them. */
 export interface IgnoreMatcher {
@@ -59,6 +60,16 @@ export interface CopyResult {
 }
 
 export { loadDockerignore } from './dockerignore.js';
+
+/**
+ * The host path of `relPath` inside a context (or any root), with symlinks followed as
+ * if `root` were `/` (Docker's FollowSymlinkInScope): a Dockerfile that is a link to
+ * /etc/shadow reads `<root>/etc/shadow`, never the host's. Missing components stay as
+ * they are, so the caller sees ENOENT.
+ */
+export function contextPath(root: string, relPath: string): string {
+  return resolveScoped(root, relPath);
+}
 export { packContext, type PackExtra } from './pack.js';
 
 /** Extracts an uploaded context (tar: plain, gzip, bzip2 or xz) into `dir`, which must exist. */
