@@ -120,6 +120,11 @@ describe('docker build and berth build through berth daemon', () => {
     assert.match(edited.stdout, / ---> Running in /);
     const out = ok(await docker(['run', '--rm', 'bdapp:2']), 'run edited');
     assert.equal(out.stdout, 'app v2\nversion 2\n');
+    // docker builder prune forgets the cache; the tagged images stay whole.
+    ok(await docker(['builder', 'prune', '-f']), 'builder prune');
+    const cold = ok(await berth(args), 'berth build after prune');
+    assert.doesNotMatch(cold.stdout, /Using cache/);
+    assert.equal(ok(await docker(['run', '--rm', 'bdapp:1']), 'run after prune').stdout, 'app v1\nversion 1.2\n');
   });
 
   test('bad input: file and line, a non-zero exit, no image', async () => {

@@ -202,6 +202,7 @@ test('RUN runs through the shell with ENV, ARGs, WORKDIR and USER, and commits a
   assert.equal(image.config.config?.WorkingDir, '/app/sub');
   const createdBy = (image.config.history ?? []).map((h) => h.created_by);
   assert.ok(createdBy.includes('/bin/sh -c #(nop) WORKDIR /app/sub'), createdBy.join('\n'));
+  assert.ok(createdBy.includes('/bin/sh -c #(nop)  ARG GREETING=hello'), createdBy.join('\n'));
   assert.ok(createdBy.includes('|1 GREETING=hi /bin/sh -c echo "$GREETING $WHO from $(pwd)" > out.txt && echo built-it'), createdBy.join('\n'));
   assert.ok(createdBy.includes('|1 GREETING=hi /bin/sh -ec echo shell-ok'), createdBy.join('\n'));
   // Layers are the steps' diffs: WORKDIR's, and the two RUNs that wrote files.

@@ -79,8 +79,10 @@ export function buildRoutes(router: Router, engine: Engine, backend: BuildBacken
 
   router.add('POST', /^\/build\/prune$/, async ({ res }) => {
     engine.buildCache.clear();
+    const { removed, reclaimedBytes } = await engine.images.prune({ buildCache: true });
+    const deleted = removed.flatMap((r) => ('deleted' in r ? [r.deleted] : []));
     res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ CachesDeleted: [], SpaceReclaimed: 0 }));
+    res.end(JSON.stringify({ CachesDeleted: deleted, SpaceReclaimed: reclaimedBytes }));
   });
 
   router.add('POST', /^\/commit$/, async (ctx) => {

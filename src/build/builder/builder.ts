@@ -5,6 +5,7 @@ import { hostPlatform, parsePlatform, type ContainerConfig as ImageExecConfig, t
 import { copySources, digestSources, type CopySpec } from '../context/index.js';
 import {
   DockerfileError,
+  expand,
   findStage,
   lex,
   parseDockerfile,
@@ -239,8 +240,10 @@ export class Builder {
   // ---- steps -------------------------------------------------------------------------
 
   /** `expand` false: values taken as given (the `--label` steps, as moby's NoExp). */
-  private async dispatch(state: StageState, raw: Instruction, expand = true): Promise<void> {
-    const ins = expand ? state.scope.apply(raw) : raw;
+  private async dispatch(state: StageState, raw: Instruction, expandValues = true): Promise<void> {
+    // ARG's history shows its defaults expanded with what came before it (moby's Expand).
+    const shown = raw.kind === 'ARG' && expandValues ? this.expandedArgDefaults(state, raw) : raw;
+    const ins = expandValues ? state.scope.apply(raw) : raw;
     switch (ins.kind) {
       case 'RUN':
         return this.runStep(state, ins);
@@ -250,7 +253,7 @@ export class Builder {
       case 'WORKDIR':
         return this.workdirStep(state, ins.path);
       default: {
-        const change = applyMetadata(state.config, ins, state.cmdSet);
+        const change = applyMetadata(state.config, ins.kind === 'ARG' ? shown : ins, state.cmdSet);
         if (!change) throw invalidArgument(`${ins.kind} is not allowed here`);
         if (change.cmdSet) state.cmdSet = true;
         if (change.maintainer !== undefined) state.maintainer = change.maintainer;
@@ -266,6 +269,12 @@ export class Builder {
         state.config = change.config;
       }
     }
+  }
+
+  private expandedArgDefaults(state: StageState, ins: Extract<Instruction, { kind: 'ARG' }>): Instruction {
+    const vars = state.scope.variables();
+    const escape = this.dockerfile.directives.escape;
+    return { ...ins, args: ins.args.map((a) => (a.default === undefined ? a : { ...a, default: expand(a.default, vars, { escape }) })) };
   }
 
   /**

@@ -108,10 +108,10 @@ export class LocalImageService implements ImageService {
     return removed;
   }
 
-  async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
+  async prune(options: { all?: boolean; buildCache?: boolean } = {}): Promise<PruneResult> {
     const removed: RemovedImage[] = [];
     for (const record of await this.records(this.content.images.list())) {
-      if ((record.names.length > 0 || isIntermediate(record)) && !options.all) continue;
+      if (options.buildCache === true ? !isIntermediate(record) : (record.names.length > 0 || isIntermediate(record)) && !options.all) continue;
       if (this.isMounted(record) || this.containersUsing(record.id).length > 0) continue;
       for (const name of record.names) removed.push({ untagged: name });
       await this.deleteImage(record);

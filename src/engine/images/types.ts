@@ -70,7 +70,11 @@ export interface ImageService {
   get(reference: string): Promise<ImageRecord>;
   tag(source: string, target: string): Promise<void>;
   remove(reference: string, options?: { force?: boolean }): Promise<RemovedImage[]>;
-  prune(options?: { all?: boolean }): Promise<PruneResult>;
+  /**
+   * Removes dangling images (every unused one with `all`); with `buildCache`, only the
+   * build steps' intermediate images that no container uses (`builder prune`).
+   */
+  prune(options?: { all?: boolean; buildCache?: boolean }): Promise<PruneResult>;
   importRootfs(tar: Readable, options?: ImportOptions): Promise<ImageRecord>;
   /** Adds a layer and/or a new config on top of an image (commit and build steps). */
   create(request: NewImageRequest): Promise<ImageRecord>;
