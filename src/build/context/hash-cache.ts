@@ -24,21 +24,30 @@ export class FileHashCache {
   private readonly entries = new Map<string, Cached>();
 
   async sha256(path: string, stat: BigIntStats): Promise<string> {
+    const hit = this.cached(path, stat);
+    if (hit !== undefined) return hit;
+    const sha256 = stat.size <= READ_WHOLE_LIMIT ? hashSmall(path) : await hashStream(path);
+    this.remember(path, stat, sha256);
+    return sha256;
+  }
+
+  /** The remembered hash of `path` if the file is still the one it was computed for. */
+  cached(path: string, stat: BigIntStats): string | undefined {
     const hit = this.entries.get(path);
-    if (
+    const same =
       hit !== undefined &&
       hit.dev === stat.dev &&
       hit.ino === stat.ino &&
       hit.size === stat.size &&
       hit.mtimeNs === stat.mtimeNs &&
-      hit.ctimeNs === stat.ctimeNs
-    ) {
-      return hit.sha256;
-    }
-    const sha256 = stat.size <= READ_WHOLE_LIMIT ? hashSmall(path) : await hashStream(path);
+      hit.ctimeNs === stat.ctimeNs;
+    return same ? hit.sha256 : undefined;
+  }
+
+  /** Records a hash computed elsewhere (while the file was written), for `stat` as it is now. */
+  remember(path: string, stat: BigIntStats, sha256: string): void {
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.entries.set(path, { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, sha256 });
-    return sha256;
   }
 }
 

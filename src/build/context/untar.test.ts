@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { getAttributeSync, listAttributesSync, setAttributeSync } from 'fs-xattr';
 import { errorKind } from '../../lib/index.js';
 import { buildTar, listTree, scratch, streamOf, type TarFixture } from './test-fixtures.js';
+import { fileHashes } from './hash-cache.js';
 import { untar } from './untar.js';
 
 function userXattrs(dir: string): boolean {
@@ -139,6 +141,21 @@ describe('untar (Docker Untar semantics)', () => {
       assert.equal(error, null, String(error));
       assert.deepEqual(listTree(outside), []);
       assert.deepEqual(listTree(root), ['a -> /b', 'b/', 'b/y = y']);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('remembers the hash of each file it writes, for the first COPY', async () => {
+    const { s, root, error } = await extract([{ name: 'd/f', content: 'hello', mode: 0o644 }]);
+    try {
+      assert.equal(error, null, String(error));
+      const path = join(root, 'd/f');
+      const expected = createHash('sha256').update('hello').digest('hex');
+      assert.equal(fileHashes.cached(path, lstatSync(path, { bigint: true })), expected);
+      // Any change to the file makes the remembered hash stale.
+      writeFileSync(path, 'other');
+      assert.equal(fileHashes.cached(path, lstatSync(path, { bigint: true })), undefined);
     } finally {
       s.cleanup();
     }

@@ -3,6 +3,7 @@ import {
   constants,
   fchmodSync,
   fchownSync,
+  fstatSync,
   futimesSync,
   lchownSync,
   chmodSync,
@@ -17,10 +18,12 @@ import {
   writeSync,
 } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { invalidArgument } from '../../lib/index.js';
 import type { TarEntryHandler, TarEntrySink, TarReadHeader } from '../../layers/index.js';
 import { cleanPath } from './gopath.js';
+import { fileHashes } from './hash-cache.js';
 import { resolveScoped } from './scoped.js';
 import { writeXattrs } from './xattrs.js';
 
@@ -145,8 +148,11 @@ class UntarWriter implements TarEntryHandler {
   private file(h: TarReadHeader, path: string): TarEntrySink {
     const fd = openSync(path, CREATE_FILE, 0o600);
     this.openFd = fd;
+    // Hashed on the way in, so that the first COPY of a fresh context reads nothing again.
+    const hash = createHash('sha256');
     return {
       write: (chunk) => {
+        hash.update(chunk);
         for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
       },
       end: () => {
@@ -155,6 +161,7 @@ class UntarWriter implements TarEntryHandler {
         fchmodSync(fd, h.mode);
         if (h.xattrs) writeXattrs(path, xattrsOf(h));
         futimesSync(fd, h.atime, h.mtime);
+        fileHashes.remember(path, fstatSync(fd, { bigint: true }), hash.digest('hex'));
         this.openFd = null;
         closeSync(fd);
       },
