@@ -7,6 +7,7 @@ import { berthBin, run, tempRoot, type RunResult } from '../helpers/berth.js';
 import { privateCgroupParent, removeCgroupParent } from '../helpers/cgroups.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { killContainerLeftovers } from '../helpers/leftovers.js';
+import { startRegistry } from '../helpers/registry.js';
 import { makeBusyboxRootfs } from '../helpers/rootfs.js';
 
 /**
@@ -125,6 +126,23 @@ describe('docker build and berth build through berth daemon', () => {
     const cold = ok(await berth(args), 'berth build after prune');
     assert.doesNotMatch(cold.stdout, /Using cache/);
     assert.equal(ok(await docker(['run', '--rm', 'bdapp:1']), 'run after prune').stdout, 'app v1\nversion 1.2\n');
+  });
+
+  test('a base image that is not here is pulled (from a registry on loopback); --pull pulls again', async (t) => {
+    const registry = await startRegistry(path.join(ctx, '..', 'registry'));
+    t.after(() => registry.stop());
+    const remote = `${registry.addr}/base/box:1`;
+    ok(await docker(['tag', 'bdbox:1', remote]), 'tag');
+    ok(await docker(['push', remote]), 'push');
+    ok(await docker(['rmi', remote]), 'rmi');
+    const from = path.join(ctx, '..', 'pull-ctx');
+    fs.mkdirSync(from, { recursive: true });
+    fs.writeFileSync(path.join(from, 'Dockerfile'), `FROM ${remote}\nRUN echo pulled-base\n`);
+    const built = ok(await docker(['build', '-t', 'bdpulled:1', from]), 'build from a missing base');
+    assert.match(built.stdout, /pulled-base\n/);
+    ok(await docker(['image', 'inspect', remote]), 'the base is now here');
+    const again = ok(await docker(['build', '--pull', '-t', 'bdpulled:1', from]), 'build --pull');
+    assert.match(again.stdout, /Using cache/, 'the same base pulled again keeps the cache');
   });
 
   test('bad input: file and line, a non-zero exit, no image', async () => {
