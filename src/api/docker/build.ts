@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ArchiveBuildOptions, BuildOutput, BuildResult } from '../../build/index.js';
-import type { Engine } from '../../engine/index.js';
+import type { Engine, RegistryAuth } from '../../engine/index.js';
 import { failedPrecondition, invalidArgument } from '../../lib/index.js';
 import { queryFlag, readJsonBody, startJsonStream, type Router } from './http.js';
 
@@ -51,10 +51,34 @@ export function buildOptionsOf(query: URLSearchParams): ArchiveBuildOptions {
   };
 }
 
+/** `X-Registry-Config`: base64url JSON of registry → credentials; undecodable is ignored, as moby does. */
+export function registryConfigOf(header: string | string[] | undefined): Record<string, RegistryAuth> {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+  } catch {
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null) return {};
+  const out: Record<string, RegistryAuth> = {};
+  for (const [registry, entry] of Object.entries(parsed)) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const auth: RegistryAuth = {};
+    for (const key of ['username', 'password', 'identitytoken', 'registrytoken', 'serveraddress'] as const) {
+      const field = (entry as Record<string, unknown>)[key];
+      if (typeof field === 'string' && field !== '') auth[key] = field;
+    }
+    if (Object.keys(auth).length > 0) out[registry] = auth;
+  }
+  return out;
+}
+
 export function buildRoutes(router: Router, engine: Engine, backend: BuildBackend | undefined): void {
   router.add('POST', /^\/build$/, async ({ req, res, query }) => {
     if (!backend) throw failedPrecondition('this daemon has no builder');
-    const options = buildOptionsOf(query);
+    const options = { ...buildOptionsOf(query), registryAuth: registryConfigOf(req.headers['x-registry-config']) };
     const quiet = queryFlag(query, 'q');
     // As moby: the answer starts with the first message, so a build that fails before any
     // output gets a plain HTTP error; with `q` messages wait and are shown only on failure.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Engine, ImageRecord } from '../../engine/index.js';
+import type { Engine, ImageRecord, RegistryAuth } from '../../engine/index.js';
 import { BerthError, invalidArgument, isNotFound } from '../../lib/index.js';
-import { hostPlatform, parsePlatform, type ContainerConfig as ImageExecConfig, type Digest } from '../../oci/index.js';
+import { hostPlatform, parsePlatform, parseReference, type ContainerConfig as ImageExecConfig, type Digest } from '../../oci/index.js';
 import { copySources, digestSources, type CopySpec } from '../context/index.js';
 import {
   DockerfileError,
@@ -223,7 +223,8 @@ export class Builder {
         if (!isNotFound(err)) throw err;
       }
     }
-    return this.engine.images.pull(reference, platform === undefined ? {} : { platform });
+    const auth = authFor(this.request.registryAuth ?? {}, reference);
+    return this.engine.images.pull(reference, { ...(platform === undefined ? {} : { platform }), ...(auth === undefined ? {} : { auth }) });
   }
 
   /** An image or an earlier stage, as COPY --from names it. */
@@ -459,6 +460,16 @@ export class Builder {
 function platformOf(platform: string | undefined): Platform {
   const p = platform === undefined ? hostPlatform() : parsePlatform(platform, hostPlatform());
   return { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) };
+}
+
+/** The credentials for the registry a reference names; Docker Hub is keyed by its v1 URL. */
+function authFor(auths: Record<string, RegistryAuth>, reference: string): RegistryAuth | undefined {
+  const { domain } = parseReference(reference);
+  for (const [key, auth] of Object.entries(auths)) {
+    const host = key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+    if (host === domain || (domain === 'docker.io' && (host === 'index.docker.io' || host === 'registry-1.docker.io'))) return auth;
+  }
+  return undefined;
 }
 
 /** `name:tag` as Docker prints it after a build: the user's text, `:latest` added when no tag. */

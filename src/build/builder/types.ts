@@ -1,3 +1,4 @@
+import type { RegistryAuth } from '../../engine/index.js';
 import type { BuildContextDir } from '../context/index.js';
 
 /** What a build is asked to do (the classic builder's options, as `POST /build` carries them). */
@@ -24,6 +25,8 @@ export interface BuildRequest {
   networkMode?: string;
   /** Target platform (`--platform`). */
   platform?: string;
+  /** Credentials for pulling base images, by registry (`X-Registry-Config`). */
+  registryAuth?: Record<string, RegistryAuth>;
 }
 
 /** Where the builder reports (the API turns these into `{"stream"}` and `{"aux"}` messages). */

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildOptionsOf, registryConfigOf } from './build.js';
+
+test('POST /build query parameters', () => {
+  const q = new URLSearchParams();
+  for (const t of ['a:1', 'b']) q.append('t', t);
+  q.set('dockerfile', 'sub/Dockerfile.dev');
+  q.set('buildargs', JSON.stringify({ A: '1', FROM_ENV: null }));
+  q.set('labels', JSON.stringify({ l: 'v' }));
+  q.set('target', 'build');
+  q.set('nocache', '1');
+  q.set('rm', '0');
+  q.set('forcerm', '1');
+  q.set('networkmode', 'host');
+  assert.deepEqual(buildOptionsOf(q), {
+    tags: ['a:1', 'b'],
+    buildArgs: { A: '1' },
+    labels: { l: 'v' },
+    noCache: true,
+    pull: false,
+    remove: false,
+    forceRemove: true,
+    dockerfile: 'sub/Dockerfile.dev',
+    target: 'build',
+    networkMode: 'host',
+  });
+  const defaults = buildOptionsOf(new URLSearchParams('networkmode=default'));
+  assert.equal(defaults.remove, true);
+  assert.equal(defaults.networkMode, undefined);
+  assert.throws(() => buildOptionsOf(new URLSearchParams('buildargs={bad')), /buildargs: invalid JSON/);
+  assert.throws(() => buildOptionsOf(new URLSearchParams('labels=[1]')), /labels: expected a JSON object/);
+  assert.throws(() => buildOptionsOf(new URLSearchParams('remote=https://example.invalid/x.git')), /remote build contexts are not supported/);
+  assert.throws(() => buildOptionsOf(new URLSearchParams('version=2')), /BuildKit/);
+});
+
+test('X-Registry-Config: registry → credentials, anything undecodable ignored', () => {
+  const header = Buffer.from(JSON.stringify({ '127.0.0.1:5000': { username: 'u', password: 'p' }, 'https://index.docker.io/v1/': { identitytoken: 't' }, bad: 3 })).toString('base64url');
+  assert.deepEqual(registryConfigOf(header), { '127.0.0.1:5000': { username: 'u', password: 'p' }, 'https://index.docker.io/v1/': { identitytoken: 't' } });
+  assert.deepEqual(registryConfigOf('%%%'), {});
+  assert.deepEqual(registryConfigOf(undefined), {});
+});
