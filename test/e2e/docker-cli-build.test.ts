@@ -145,6 +145,28 @@ describe('docker build and berth build through berth daemon', () => {
     assert.match(again.stdout, /Using cache/, 'the same base pulled again keeps the cache');
   });
 
+  test('berth build - (a Dockerfile on stdin), --label, -q; docker commit of a stopped container', async () => {
+    const quiet = await run('timeout', ['-s', 'KILL', '120', process.execPath, berthBin, '--host', `unix://${runDir}/docker.sock`, 'build', '-q', '--label', 'team=core', '-t', 'bdstdin:1', '-'], {
+      input: 'FROM bdbox:1\nRUN echo from-stdin > /stdin.txt\n',
+    });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.match(quiet.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    const labels = ok(await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'bdstdin:1']), 'inspect labels');
+    assert.equal(labels.stdout.trim(), '{"team":"core"}');
+    assert.equal(ok(await docker(['run', '--rm', 'bdstdin:1', 'cat', '/stdin.txt']), 'run').stdout, 'from-stdin\n');
+
+    const created = ok(await docker(['run', '--name', 'bdcommit', 'bdbox:1', 'sh', '-c', 'echo committed > /c.txt']), 'run to commit');
+    assert.equal(created.stdout, '');
+    const committed = ok(await docker(['commit', '-m', 'by test', '-c', 'CMD ["cat", "/c.txt"]', 'bdcommit', 'bdcommitted:1']), 'docker commit');
+    assert.match(committed.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
+    assert.equal(ok(await docker(['run', '--rm', 'bdcommitted:1']), 'run committed').stdout, 'committed\n');
+    const layers = ok(await docker(['image', 'inspect', '--format', '{{len .RootFS.Layers}}', 'bdcommitted:1']), 'layers');
+    assert.equal(layers.stdout.trim(), '2', 'one diff layer over the base');
+    const diff = await berth(['run', '--rm', 'bdcommitted:1', 'sh', '-c', 'ls -a /proc/1 >/dev/null && cat /etc/hostname >/dev/null && echo ok']);
+    assert.equal(diff.stdout, 'ok\n');
+    ok(await docker(['rm', 'bdcommit']), 'rm');
+  });
+
   test('bad input: file and line, a non-zero exit, no image', async () => {
     const cases: Array<[string, RegExp]> = [
       ['FROM bdbox:1\nFROBNICATE x\n', /Dockerfile:2: unknown instruction: FROBNICATE/],

@@ -95,12 +95,10 @@ export async function buildImage(ctx: CommandContext): Promise<number> {
       },
       body: tar,
     });
-    let imageId = '';
+    // With -q the daemon sends only the image ID (or, on failure, the output it held back).
     await client.messages(res, (message) => {
-      if (message.stream !== undefined && !values.quiet) ctx.out(message.stream);
-      if (message.aux?.ID !== undefined) imageId = message.aux.ID;
+      if (message.stream !== undefined) ctx.out(message.stream);
     });
-    if (values.quiet) ctx.out(`${imageId}\n`);
     return 0;
   } finally {
     if (emptyDir !== undefined) await rm(emptyDir, { recursive: true, force: true });
