@@ -343,3 +343,18 @@ test('COPY of a path outside the context or missing fails with file and line', a
   assert.match(missing.message, /^Dockerfile:2: .*nothing-here/);
   await assert.rejects(engine.images.get('berth-test/bad:2'));
 });
+
+test('FROM scratch with COPY, used by a later stage', async () => {
+  const ctx = path.join(dir, 'scratch-ctx');
+  fs.mkdirSync(ctx, { recursive: true });
+  fs.writeFileSync(path.join(ctx, 'bare.txt'), 'bare\n');
+  const context = { root: ctx, ignore: loadDockerignore('') };
+  const dockerfile = 'FROM scratch AS bare\nCOPY bare.txt /files/\nFROM berth-test/busybox\nCOPY --from=bare /files /from-scratch';
+  const { imageId } = await build(dockerfile, { context, target: 'bare' });
+  const bare = await engine.images.get(imageId);
+  assert.equal(bare.config.rootfs.diff_ids.length, 1);
+  assert.deepEqual((bare.config.history ?? []).map((h) => h.created_by?.replace(/[0-9a-f]{64}/, 'H')), ['/bin/sh -c #(nop) COPY file:H in /files/ ']);
+  const final = await build(dockerfile, { context });
+  assert.equal((await runIn(final.imageId, ['cat', '/from-scratch/bare.txt'])).output, 'bare\n');
+  assert.deepEqual(await engine.containers.list({ all: true }), [], 'source and step containers removed');
+});

@@ -71,7 +71,6 @@ export class Builder {
   private readonly dockerfile: Dockerfile;
   private readonly results = new Map<number, { imageId: Digest | undefined; platform: Platform }>();
   private readonly referencedArgs = new Set<string>();
-  private readonly mounted: string[] = [];
   private stepNumber = 1;
   private totalSteps = 0;
 
@@ -100,16 +99,12 @@ export class Builder {
       this.printStep(`ARG ${args.map((a) => (a.default === undefined ? a.name : `${a.name}=${a.default}`)).join(' ')}`);
       for (const a of args) this.referencedArgs.add(a.name);
     }
-    try {
-      for (const stage of stages) {
-        const extra = stage.index === target.index ? labels : [];
-        const state = await this.buildStage(stage, extra);
-        this.results.set(stage.index, { imageId: state.imageId, platform: state.platform });
-        for (const name of state.scope.declaredArgs()) this.referencedArgs.add(name);
-        if (state.imageId !== undefined) this.out.aux(state.imageId);
-      }
-    } finally {
-      for (const id of this.mounted.splice(0)) await this.engine.images.unmount(id).catch(() => undefined);
+    for (const stage of stages) {
+      const extra = stage.index === target.index ? labels : [];
+      const state = await this.buildStage(stage, extra);
+      this.results.set(stage.index, { imageId: state.imageId, platform: state.platform });
+      for (const name of state.scope.declaredArgs()) this.referencedArgs.add(name);
+      if (state.imageId !== undefined) this.out.aux(state.imageId);
     }
     this.warnUnusedArgs();
     const imageId = this.results.get(target.index)?.imageId;
@@ -373,37 +368,48 @@ export class Builder {
   private async copyStep(state: StageState, ins: Extract<Instruction, { kind: 'COPY' | 'ADD' }>): Promise<void> {
     if (ins.chmod !== undefined) throw invalidArgument(`the --chmod option ${BUILDKIT_ONLY}`);
     if (ins.heredocs.length > 0) throw invalidArgument(`heredocs ${BUILDKIT_ONLY}`);
+    const { containers } = this.engine;
     const from = ins.kind === 'COPY' ? ins.from : undefined;
-    let sourceRoot = this.request.context.root;
-    if (from !== undefined) {
-      const imageId = await this.sourceImage(from);
-      if (imageId === undefined) throw invalidArgument(`invalid from flag value ${from}: the stage has no files (FROM scratch)`);
-      sourceRoot = await this.engine.images.mount(imageId);
-      this.mounted.push(imageId);
-    }
-    const spec: CopySpec = {
-      kind: ins.kind,
-      sourceRoot,
-      fromContext: from === undefined,
-      sources: ins.sources,
-      dest: ins.dest,
-      workdir: state.config.WorkingDir && state.config.WorkingDir !== '' ? state.config.WorkingDir : '/',
-      targetRoot: sourceRoot,
-      ...(from === undefined ? { ignore: this.request.context.ignore } : {}),
-      ...(ins.kind === 'ADD' ? { fetch: fetchRemote } : {}),
-    };
-    const digest = await digestSources(spec);
-    const chown = ins.chown === undefined || ins.chown === '' ? '' : `--chown=${ins.chown} `;
-    await this.cached(state, [ins.kind, chown, digest, ins.dest, state.config], async (parent) => {
-      const pendingCreatedBy: { text?: string } = {};
-      const placeholder = nopCommentString(state.config, `${ins.kind} ${chown}${digest} in ${ins.dest} `);
-      return this.inContainer(state, parent, { cmd: placeholder.split(' '), env: [], createdBy: () => pendingCreatedBy.text ?? placeholder }, async (id) => {
-        const result = await this.engine.containers.withRootfs(id, (root) =>
-          copySources({ ...spec, targetRoot: root, ...(ins.chown === undefined || ins.chown === '' ? {} : { chown: ins.chown }) }),
-        );
-        pendingCreatedBy.text = nopCommentString(state.config, `${ins.kind} ${result.createdBy}`);
+    // COPY --from reads another image through a container of its own: a private snapshot,
+    // so concurrent builds never share (or unmount) one mount.
+    const source = from === undefined ? undefined : await this.sourceContainer(from);
+    try {
+      const withSource = <T>(use: (root: string) => Promise<T>): Promise<T> =>
+        source === undefined ? use(this.request.context.root) : containers.withRootfs(source, use);
+      const spec = (sourceRoot: string): CopySpec => ({
+        kind: ins.kind,
+        sourceRoot,
+        fromContext: from === undefined,
+        sources: ins.sources,
+        dest: ins.dest,
+        workdir: state.config.WorkingDir && state.config.WorkingDir !== '' ? state.config.WorkingDir : '/',
+        targetRoot: sourceRoot,
+        ...(from === undefined ? { ignore: this.request.context.ignore } : {}),
+        ...(ins.kind === 'ADD' ? { fetch: fetchRemote } : {}),
       });
-    });
+      const digest = await withSource((root) => digestSources(spec(root)));
+      const chown = ins.chown === undefined || ins.chown === '' ? '' : `--chown=${ins.chown} `;
+      await this.cached(state, [ins.kind, chown, digest, ins.dest, state.config], async (parent) => {
+        const pendingCreatedBy: { text?: string } = {};
+        const placeholder = nopCommentString(state.config, `${ins.kind} ${chown}${digest} in ${ins.dest} `);
+        return this.inContainer(state, parent, { cmd: placeholder.split(' '), env: [], createdBy: () => pendingCreatedBy.text ?? placeholder }, async (id) => {
+          const result = await withSource((sourceRoot) =>
+            containers.withRootfs(id, (root) => copySources({ ...spec(sourceRoot), targetRoot: root, ...(chown === '' ? {} : { chown: ins.chown }) })),
+          );
+          pendingCreatedBy.text = nopCommentString(state.config, `${ins.kind} ${result.createdBy}`);
+        });
+      });
+    } finally {
+      if (source !== undefined) await containers.remove(source, { force: true });
+    }
+  }
+
+  /** A container (never started) of the image or stage COPY --from names. */
+  private async sourceContainer(from: string): Promise<string> {
+    const imageId = await this.sourceImage(from);
+    if (imageId === undefined) throw invalidArgument(`invalid from flag value ${from}: the stage has no files (FROM scratch)`);
+    const { id } = await this.engine.containers.create({ image: imageId, entrypoint: [''], cmd: ['#(nop) COPY --from source'], healthcheck: { test: ['NONE'] } });
+    return id;
   }
 
   /**
@@ -452,7 +458,8 @@ export class Builder {
 
   /** An image with no layers and no history: what a container of a `FROM scratch` step starts from. */
   private async blankBase(state: StageState): Promise<Digest> {
-    const blank = await this.engine.images.create({ config: {}, platform: state.platform, intermediate: true });
+    // A fixed creation time: the same blank image every time, not one more per build.
+    const blank = await this.engine.images.create({ config: {}, platform: state.platform, intermediate: true, created: '1970-01-01T00:00:00Z' });
     return blank.id;
   }
 }
