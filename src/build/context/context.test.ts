@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chownSync, linkSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { errorKind } from '../../lib/index.js';
@@ -86,6 +86,27 @@ describe('extractContext', () => {
       const corrupt = Buffer.concat([good.subarray(0, 40), Buffer.alloc(200, 7)]);
       await assert.rejects(extractContext(streamOf(corrupt), dir), (err: Error) => errorKind(err) === 'invalid-argument' && /xz/.test(err.message));
       assert.deepEqual(listTree(dir), []);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('stops the decompressor when extraction fails midway', async () => {
+    const s = scratch();
+    try {
+      const big = Buffer.alloc(8 * 1024 * 1024);
+      for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+      const tarball = await buildTar([{ name: '../escape', content: 'x' }, { name: 'big', content: big }]);
+      for (const tool of ['bzip2', 'xz'] as const) {
+        await assert.rejects(extractContext(streamOf(compress(tarball, tool), 64 * 1024), s.mkdir(tool)), (err: Error) => errorKind(err) === 'invalid-argument');
+      }
+      const children = (): string =>
+        readdirSync('/proc/self/task')
+          .map((task) => readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim())
+          .filter((list) => list !== '')
+          .join(' ');
+      for (let i = 0; i < 100 && children() !== ''; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(children(), '');
     } finally {
       s.cleanup();
     }

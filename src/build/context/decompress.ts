@@ -84,12 +84,17 @@ export async function peekStream(input: Readable, size: number): Promise<{ head:
   }
   const head = Buffer.concat(chunks);
   async function* rest(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    if (done) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield asBuffer(next.value);
+    try {
+      if (head.length > 0) yield head;
+      if (done) return;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield asBuffer(next.value);
+      }
+    } finally {
+      // A reader that stops early (an error, a peek) releases the input too.
+      await iterator.return?.();
     }
   }
   return { head, stream: Readable.from(rest(), { objectMode: false }) };
