@@ -358,3 +358,14 @@ test('FROM scratch with COPY, used by a later stage', async () => {
   assert.equal((await runIn(final.imageId, ['cat', '/from-scratch/bare.txt'])).output, 'bare\n');
   assert.deepEqual(await engine.containers.list({ all: true }), [], 'source and step containers removed');
 });
+
+test('predefined args: proxy args reach RUN without being declared or recorded; platform args once declared', async () => {
+  const { imageId, output } = await build('FROM berth-test/busybox\nARG TARGETARCH\nRUN echo "proxy=$HTTP_PROXY arch=$TARGETARCH" > /args', {
+    buildArgs: { HTTP_PROXY: 'http://proxy.invalid:3128' },
+  });
+  assert.doesNotMatch(output, /were not consumed/);
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  assert.equal((await runIn(imageId, ['cat', '/args'])).output, `proxy=http://proxy.invalid:3128 arch=${arch}\n`);
+  const history = ((await engine.images.get(imageId)).config.history ?? []).map((h) => h.created_by);
+  assert.equal(history.at(-1), `|1 TARGETARCH=${arch} /bin/sh -c echo "proxy=$HTTP_PROXY arch=$TARGETARCH" > /args`);
+});
