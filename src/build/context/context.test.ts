@@ -176,6 +176,20 @@ describe('packContext', () => {
     }
   });
 
+  it('round-trips long and non-ASCII names', async () => {
+    const s = scratch();
+    try {
+      const dir = s.mkdir('ctx');
+      const long = `${'d'.repeat(120)}/${'f'.repeat(140)}`;
+      writeTree(dir, { [long]: 'long', 'ünïcødé/日本.txt': 'u' });
+      const out = s.mkdir('out');
+      await extractContext(packContext(dir, loadDockerignore('')), out);
+      assert.deepEqual(listTree(out), listTree(dir));
+    } finally {
+      s.cleanup();
+    }
+  });
+
   it('fails the stream when the directory does not exist', async () => {
     await assert.rejects(readAll(packContext('/nonexistent-berth-context', loadDockerignore(''))), /ENOENT/);
   });
