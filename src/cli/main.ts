@@ -14,6 +14,7 @@ const verbs: Record<string, () => Promise<Verb>> = {
   load: async () => (await import('./commands/images.js')).loadImages,
   build: async () => (await import('./commands/build.js')).buildImage,
   commit: async () => (await import('./commands/build.js')).commitContainer,
+  builder: async () => (await import('./commands/build.js')).builderCommand,
   pull: async () => (await import('./commands/transfer.js')).pullImage,
   push: async () => (await import('./commands/transfer.js')).pushImage,
   login: async () => (await import('./commands/login.js')).login,
@@ -41,6 +42,7 @@ Images:
   build [-t NAME:TAG] [-f FILE] [--build-arg K=V] [--target T] [--label K=V] [--no-cache]
         [--pull] [-q] [--network MODE] CONTEXT|-   Build an image from a Dockerfile
   commit [-m MSG] [-a AUTHOR] [-c CHANGE] CONTAINER [NAME[:TAG]]   An image from a container's changes
+  builder prune          Forget the build cache (and its intermediate images)
   tag SOURCE TARGET      Give an image another name
   pull [--platform P] NAME[:TAG|@DIGEST]   Fetch an image from its registry
   push NAME[:TAG]        Send an image to the registry its name points at

@@ -165,6 +165,14 @@ describe('docker build and berth build through berth daemon', () => {
     const diff = await berth(['run', '--rm', 'bdcommitted:1', 'sh', '-c', 'ls -a /proc/1 >/dev/null && cat /etc/hostname >/dev/null && echo ok']);
     assert.equal(diff.stdout, 'ok\n');
     ok(await docker(['rm', 'bdcommit']), 'rm');
+
+    // -f naming a file outside the context: it travels in the context tar under a name of its own.
+    const outside = path.join(ctx, '..', 'Outside.dockerfile');
+    fs.writeFileSync(outside, 'FROM bdbox:1\nCOPY app.txt /copied.txt\n');
+    ok(await berth(['build', '-t', 'bdoutside:1', '-f', outside, ctx]), 'build -f outside');
+    assert.equal(ok(await docker(['run', '--rm', 'bdoutside:1', 'cat', '/copied.txt']), 'run').stdout, fs.readFileSync(path.join(ctx, 'app.txt'), 'utf8'));
+    const pruned = ok(await berth(['builder', 'prune', '-f']), 'berth builder prune');
+    assert.match(pruned.stdout, /Total reclaimed space: /);
   });
 
   test('bad input: file and line, a non-zero exit, no image', async () => {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { invalidArgument, isErrno } from '../../lib/index.js';
+import { humanSize } from '../../lib/format.js';
 import { parseVerbArgs } from '../args.js';
 import { readAll } from '../client.js';
 import type { CommandContext } from '../context.js';
@@ -125,4 +126,16 @@ export async function commitContainer(ctx: CommandContext): Promise<void> {
     query: { container, repo, tag, comment: values.message, author: values.author, changes: values.change ?? [] },
   });
   ctx.out(`${answer.Id}\n`);
+}
+
+/** `berth builder prune`: forgets the build cache and removes its intermediate images. */
+export async function builderCommand(ctx: CommandContext): Promise<void> {
+  const [sub, ...rest] = ctx.args;
+  if (sub !== 'prune') throw invalidArgument('builder: usage: berth builder prune [-f]');
+  parseVerbArgs('builder prune', rest, { force: { type: 'boolean', short: 'f' }, all: { type: 'boolean', short: 'a' } });
+  const client = await ctx.client();
+  const result = await client.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune');
+  const deleted = result.CachesDeleted ?? [];
+  if (deleted.length > 0) ctx.out(`Deleted build cache objects:\n${deleted.map((id) => `${id}\n`).join('')}\n`);
+  ctx.out(`Total reclaimed space: ${humanSize(result.SpaceReclaimed)}\n`);
 }
