@@ -499,6 +499,23 @@ describe('COPY digests', () => {
       assert.notEqual(await digestSources(spec), first.digest);
     }));
 
+  it('are remembered by source identity when one is given', () =>
+    withFixture(async (f) => {
+      writeTree(f.context, { 'src/a': 'A' });
+      const spec = f.spec({ sources: ['src'], dest: '/dst', fromContext: false, sourceKey: `sha256:${'1'.repeat(64)}` });
+      const { rememberedDigest } = await import('./copy.js');
+      assert.equal(rememberedDigest(spec), undefined);
+      const first = await digestSources(spec);
+      assert.equal(rememberedDigest({ ...spec, fetch: undefined }), first);
+      // An image's content never changes under its ID: a remembered digest stands.
+      writeFileSync(join(f.context, 'src/a'), 'changed');
+      assert.equal(await digestSources(spec), first);
+      const other = { ...spec, sourceKey: `sha256:${'2'.repeat(64)}` };
+      assert.notEqual(await digestSources(other), first);
+      assert.equal(rememberedDigest({ ...spec, dest: '/elsewhere' }), undefined);
+      assert.equal(rememberedDigest({ ...spec, sourceKey: undefined }), undefined);
+    }));
+
   it('change with the destination, owners, modes, chmod and chown, and new files', () =>
     withFixture(async (f) => {
       writeTree(f.context, { 'src/a': 'A' });

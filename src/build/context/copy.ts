@@ -63,6 +63,7 @@ export async function copySources(spec: CopySpec): Promise<CopyResult> {
   const plan = await planCopy(spec);
   try {
     await perform(plan);
+    remember(spec, plan.digest);
     return { digest: plan.digest, createdBy: createdBy(plan) };
   } finally {
     await plan.cleanup();
@@ -70,9 +71,35 @@ export async function copySources(spec: CopySpec): Promise<CopyResult> {
 }
 
 export async function digestSources(spec: CopySpec): Promise<string> {
+  const known = rememberedDigest(spec);
+  if (known !== undefined) return known;
   const plan = await planCopy(spec);
   await plan.cleanup();
+  remember(spec, plan.digest);
   return plan.digest;
+}
+
+// Digests by source identity; bounded like the file-hash cache.
+const remembered = new Map<string, string>();
+const MAX_REMEMBERED = 10_000;
+
+export function rememberedDigest(spec: Omit<CopySpec, 'sourceRoot' | 'targetRoot'>): string | undefined {
+  const key = rememberKey(spec);
+  return key === null ? undefined : remembered.get(key);
+}
+
+function remember(spec: CopySpec, digest: string): void {
+  const key = rememberKey(spec);
+  if (key === null) return;
+  if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+  remembered.set(key, digest);
+}
+
+/** Everything but the roots; null when nothing may be remembered (no identity, a download). */
+function rememberKey(spec: Omit<CopySpec, 'sourceRoot' | 'targetRoot'>): string | null {
+  if (spec.sourceKey === undefined || spec.sources.some(isRemote)) return null;
+  const { kind, fromContext, sources, dest, workdir, chown, chmod, ignore, sourceKey } = spec;
+  return JSON.stringify([sourceKey, kind, fromContext, sources, dest, workdir, chown ?? null, chmod ?? null, fromContext ? (ignore?.patterns ?? []) : []]);
 }
 
 async function planCopy(spec: CopySpec): Promise<Plan> {

@@ -47,6 +47,12 @@ export interface CopySpec {
   ignore?: IgnoreMatcher;
   /** Needed for ADD of an http(s) URL. */
   fetch?: FetchRemote;
+  /**
+   * An identity of sourceRoot's content that changes whenever it does (the image ID of a
+   * `--from` stage or image; never set it for a context). With it, digests are remembered
+   * by that identity, as Docker's classic builder remembers source hashes by image ID.
+   */
+  sourceKey?: string;
 }
 
 export interface CopyResult {
@@ -96,4 +102,14 @@ export async function copySources(spec: CopySpec): Promise<CopyResult> {
 export async function digestSources(spec: CopySpec): Promise<string> {
   const { digestSources: digest } = await import('./copy.js');
   return digest(spec);
+}
+
+/**
+ * The digest a spec with `sourceKey` was last given by digestSources or copySources, or
+ * undefined: lets the builder skip mounting a `--from` source on a cache check. Roots and
+ * `fetch` play no part.
+ */
+export async function rememberedDigest(spec: Omit<CopySpec, 'sourceRoot' | 'targetRoot'>): Promise<string | undefined> {
+  const { rememberedDigest: remembered } = await import('./copy.js');
+  return remembered(spec);
 }

@@ -30,7 +30,9 @@ function lookup(name: string, what: 'user' | 'group', targetRoot: string): numbe
   try {
     text = readFileSync(resolveScoped(targetRoot, `/etc/${file}`), 'utf8');
   } catch (err) {
-    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw invalidArgument(`${prefix}: open /etc/${file}: no such file or directory`, err);
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR') || isErrno(err, 'EISDIR')) {
+      throw invalidArgument(`${prefix}: cannot read /etc/${file}: ${(err as Error).message}`, err);
+    }
     throw err;
   }
   for (const line of text.split('\n')) {
