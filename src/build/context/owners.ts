@@ -31,7 +31,7 @@ function lookup(name: string, what: 'user' | 'group', targetRoot: string): numbe
     text = readFileSync(resolveScoped(targetRoot, `/etc/${file}`), 'utf8');
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR') || isErrno(err, 'EISDIR')) {
-      throw invalidArgument(`${prefix}: cannot read /etc/${file}: ${(err as Error).message}`, err);
+      throw invalidArgument(`${prefix}: open /etc/${file}: ${isErrno(err, 'EISDIR') ? 'is a directory' : 'no such file or directory'}`, err);
     }
     throw err;
   }
