@@ -369,3 +369,31 @@ test('predefined args: proxy args reach RUN without being declared or recorded; 
   const history = ((await engine.images.get(imageId)).config.history ?? []).map((h) => h.created_by);
   assert.equal(history.at(-1), `|1 TARGETARCH=${arch} /bin/sh -c echo "proxy=$HTTP_PROXY arch=$TARGETARCH" > /args`);
 });
+
+test('a cancelled build kills the running step and stops', async () => {
+  const cancel = new AbortController();
+  let output = '';
+  const request: BuildRequest = {
+    dockerfile: 'FROM berth-test/busybox\nRUN echo started && sleep 600\nRUN echo never',
+    dockerfileName: 'Dockerfile',
+    context: { root: contextDir, ignore: loadDockerignore('') },
+    tags: [],
+    buildArgs: {},
+    labels: {},
+    noCache: true,
+    pull: false,
+    remove: true,
+    forceRemove: true,
+    signal: cancel.signal,
+  };
+  const running = new Builder(engine, request, {
+    stream: (text) => {
+      output += text;
+      if (output.includes('started\n')) cancel.abort();
+    },
+    aux: () => undefined,
+  }).run();
+  await assert.rejects(running, /Build cancelled/);
+  assert.doesNotMatch(output, /never/);
+  assert.deepEqual(await engine.containers.list({ all: true }), [], 'the step container was killed and removed (force-rm)');
+});

@@ -78,7 +78,12 @@ export function registryConfigOf(header: string | string[] | undefined): Record<
 export function buildRoutes(router: Router, engine: Engine, backend: BuildBackend | undefined): void {
   router.add('POST', /^\/build$/, async ({ req, res, query }) => {
     if (!backend) throw failedPrecondition('this daemon has no builder');
-    const options = { ...buildOptionsOf(query), registryAuth: registryConfigOf(req.headers['x-registry-config']) };
+    // A client that goes away (Ctrl-C) cancels the build, as with Docker.
+    const cancel = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) cancel.abort();
+    });
+    const options = { ...buildOptionsOf(query), registryAuth: registryConfigOf(req.headers['x-registry-config']), signal: cancel.signal };
     const quiet = queryFlag(query, 'q');
     // As moby: the answer starts with the first message, so a build that fails before any
     // output gets a plain HTTP error; with `q` messages wait and are shown only on failure.

@@ -140,7 +140,15 @@ export class Builder {
 
   // ---- stages ------------------------------------------------------------------------
 
+  private checkCancelled(): void {
+    if (this.request.signal?.aborted) {
+      this.out.stream('Build cancelled\n');
+      throw new BerthError('gone', 'Build cancelled');
+    }
+  }
+
   private async buildStage(stage: Stage, labels: LabelInstruction[]): Promise<StageState> {
+    this.checkCancelled();
     this.printStep(stage.from.original);
     const state = await this.atLine(stage.from.range.start, () => this.initStage(stage));
     this.out.stream(` ---> ${short(state.imageId)}\n`);
@@ -155,6 +163,7 @@ export class Builder {
     }
     const steps = [...stage.instructions.map((i) => ({ i, expand: true })), ...labels.map((i) => ({ i, expand: false }))];
     for (const { i, expand } of steps) {
+      this.checkCancelled();
       this.printStep(i.original);
       await this.atLine(i.range.start, () => this.dispatch(state, i, expand));
       this.out.stream(` ---> ${short(state.imageId)}\n`);
@@ -174,7 +183,7 @@ export class Builder {
     try {
       return await step();
     } catch (err) {
-      if (err instanceof DockerfileError || err instanceof RunFailure) throw err;
+      if (err instanceof DockerfileError || err instanceof RunFailure || this.request.signal?.aborted) throw err;
       throw new DockerfileError(this.file, line, err instanceof Error ? err.message : String(err));
     }
   }
@@ -348,9 +357,17 @@ export class Builder {
       await pump.catch(() => undefined);
       throw err;
     }
-    const { exitCode } = await containers.wait(id);
-    await pump.catch(() => undefined);
-    session.close();
+    const cancel = (): void => void containers.kill(id).catch(() => undefined);
+    this.request.signal?.addEventListener('abort', cancel);
+    let exitCode: number;
+    try {
+      ({ exitCode } = await containers.wait(id));
+      await pump.catch(() => undefined);
+    } finally {
+      this.request.signal?.removeEventListener('abort', cancel);
+      session.close();
+    }
+    this.checkCancelled();
     if (exitCode !== 0) throw new RunFailure(cmd, exitCode);
   }
 

@@ -25,6 +25,8 @@ export interface BuildRequest {
   networkMode?: string;
   /** Target platform (`--platform`). */
   platform?: string;
+  /** Cancels the build (the client went away): the running step's container is killed. */
+  signal?: AbortSignal;
   /** Credentials for pulling base images, by registry (`X-Registry-Config`). */
   registryAuth?: Record<string, RegistryAuth>;
 }
