@@ -12,10 +12,10 @@ const MAGIC: [Compression, number[]][] = [
   ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
   ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
 ];
-export const MAGIC_LENGTH = 6;
+const MAGIC_LENGTH = 6;
 
 /** The compression the first bytes show, as Docker's DetectCompression reads them. */
-export function detectCompression(head: Buffer): Compression {
+function detectCompression(head: Buffer): Compression {
   for (const [kind, magic] of MAGIC) {
     if (head.length >= magic.length && magic.every((byte, i) => head[i] === byte)) return kind;
   }
@@ -23,11 +23,11 @@ export function detectCompression(head: Buffer): Compression {
 }
 
 /**
- * Wraps `input` (whose first bytes were `head`, already read) in the decompressor its
- * compression needs: zlib for gzip, the system's `bzip2`/`xz`/`zstd` tools for the others
- * (they stream, and spare us a native dependency per format).
+ * Wraps `input` in the decompressor its compression needs: zlib for gzip, the system's
+ * `bzip2`/`xz`/`zstd` tools for the others (they stream, and spare us a native dependency
+ * per format).
  */
-export function decompress(input: Readable, compression: Compression): Readable {
+function decompress(input: Readable, compression: Compression): Readable {
   switch (compression) {
     case 'none':
       return input;
@@ -67,7 +67,7 @@ function throughTool(input: Readable, tool: 'bzip2' | 'xz' | 'zstd'): Readable {
 }
 
 /** Reads the first bytes of `input` and returns a stream that still yields all of them. */
-export async function peekStream(input: Readable, size: number): Promise<{ head: Buffer; stream: Readable }> {
+async function peekStream(input: Readable, size: number): Promise<{ head: Buffer; stream: Readable }> {
   const iterator = input[Symbol.asyncIterator]() as AsyncIterator<unknown>;
   const chunks: Buffer[] = [];
   let length = 0;
@@ -136,7 +136,7 @@ export async function isTarArchive(path: string): Promise<boolean> {
 }
 
 /** A tar header block: its checksum (field at 148, octal) matches its bytes. */
-export function isTarHeader(block: Buffer): boolean {
+function isTarHeader(block: Buffer): boolean {
   if (block.every((byte) => byte === 0)) return false;
   const field = block.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim();
   if (!/^[0-7]+$/.test(field)) return false;

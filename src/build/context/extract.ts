@@ -7,7 +7,7 @@ import type { BuildContextDir } from './index.js';
 import { resolveScoped } from './scoped.js';
 import { untar } from './untar.js';
 
-export const DOCKERIGNORE = '.dockerignore';
+const DOCKERIGNORE = '.dockerignore';
 
 /**
  * Extracts an uploaded build context into `dir` (an existing, empty directory) as Docker
@@ -27,7 +27,7 @@ export async function extractContext(tar: Readable, dir: string): Promise<BuildC
 }
 
 /** The context's `.dockerignore` rules (none when it has no such file). */
-export async function readDockerignore(root: string): Promise<ReturnType<typeof loadDockerignore>> {
+async function readDockerignore(root: string): Promise<ReturnType<typeof loadDockerignore>> {
   let text = '';
   try {
     // Scoped: a .dockerignore that is a link must not read a file outside the context.

@@ -1,5 +1,5 @@
 import { chmodSync, lchownSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
-import { invalidArgument, notFound } from '../../lib/index.js';
+import { invalidArgument } from '../../lib/index.js';
 
 // moby/sys/symlink gives up after 255 links; so do we.
 const MAX_SYMLINKS = 255;
@@ -61,11 +61,4 @@ export function resolveScoped(root: string, path: string, create?: { owner: Owne
 /** The in-root path of resolved components, for messages. */
 function inContainer(parts: string[]): string {
   return `/${parts.join('/')}`;
-}
-
-/** Makes `dir` (a resolved host path under `root`) a directory, or fails naming `shown`. */
-export function requireDirectory(hostPath: string, shown: string): void {
-  const st = lstatSync(hostPath, { throwIfNoEntry: false });
-  if (st === undefined) throw notFound(`${shown} does not exist`);
-  if (!st.isDirectory()) throw invalidArgument(`${shown} is not a directory`);
 }
