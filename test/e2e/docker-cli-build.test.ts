@@ -140,6 +140,7 @@ describe('docker build and berth build through berth daemon', () => {
     fs.writeFileSync(path.join(from, 'Dockerfile'), `FROM ${remote}\nRUN echo pulled-base\n`);
     const built = ok(await docker(['build', '-t', 'bdpulled:1', from]), 'build from a missing base');
     assert.match(built.stdout, /pulled-base\n/);
+    assert.match(built.stdout, /Pulling from base\/box\n[\s\S]*Digest: sha256:/);
     ok(await docker(['image', 'inspect', remote]), 'the base is now here');
     const again = ok(await docker(['build', '--pull', '-t', 'bdpulled:1', from]), 'build --pull');
     assert.match(again.stdout, /Using cache/, 'the same base pulled again keeps the cache');

@@ -3,6 +3,7 @@ import type { ArchiveBuildOptions, BuildOutput, BuildResult } from '../../build/
 import type { Engine, RegistryAuth } from '../../engine/index.js';
 import { failedPrecondition, invalidArgument } from '../../lib/index.js';
 import { queryFlag, readJsonBody, startJsonStream, type Router } from './http.js';
+import { pullMessages } from './image-transfer.js';
 
 /** Runs a build from an uploaded context; the daemon wires the builder in. */
 export type BuildBackend = (archive: Readable, options: ArchiveBuildOptions, out: BuildOutput) => Promise<BuildResult>;
@@ -94,6 +95,10 @@ export function buildRoutes(router: Router, engine: Engine, backend: BuildBacken
     const out: BuildOutput = {
       stream: (text) => deliver({ stream: text }),
       aux: (id) => deliver({ aux: { ID: id } }),
+      pull: (reference) => {
+        const messages = pullMessages(reference);
+        return { progress: (event) => messages.message(event).forEach(deliver), done: () => messages.final().forEach(deliver) };
+      },
     };
     let result: BuildResult;
     try {

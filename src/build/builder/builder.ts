@@ -228,7 +228,10 @@ export class Builder {
       }
     }
     const auth = authFor(this.request.registryAuth ?? {}, reference);
-    return this.engine.images.pull(reference, { ...(platform === undefined ? {} : { platform }), ...(auth === undefined ? {} : { auth }) });
+    const shown = this.out.pull?.(reference);
+    const image = await this.engine.images.pull(reference, { ...(platform === undefined ? {} : { platform }), ...(auth === undefined ? {} : { auth }) }, shown?.progress);
+    shown?.done();
+    return image;
   }
 
   /** An image or an earlier stage, as COPY --from names it. */

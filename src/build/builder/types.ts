@@ -1,4 +1,4 @@
-import type { RegistryAuth } from '../../engine/index.js';
+import type { RegistryAuth, TransferListener } from '../../engine/index.js';
 import type { BuildContextDir } from '../context/index.js';
 
 /** What a build is asked to do (the classic builder's options, as `POST /build` carries them). */
@@ -37,6 +37,8 @@ export interface BuildOutput {
   stream(text: string): void;
   /** A stage's result image ID (the last one is the build's). */
   aux(imageId: string): void;
+  /** A base image being pulled: its progress events, then `done` once it is here. */
+  pull?(reference: string): { progress: TransferListener; done(): void };
 }
 
 export interface BuildResult {

@@ -99,6 +99,7 @@ export async function buildImage(ctx: CommandContext): Promise<number> {
     // With -q the daemon sends only the image ID (or, on failure, the output it held back).
     await client.messages(res, (message) => {
       if (message.stream !== undefined) ctx.out(message.stream);
+      else if (message.status !== undefined && message.progressDetail?.current === undefined) ctx.out(`${message.id ? `${message.id}: ` : ''}${message.status}\n`);
     });
     return 0;
   } finally {
