@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Engine, ImageRecord, RegistryAuth } from '../../engine/index.js';
+import type { Engine, ImageRecord } from '../../engine/index.js';
 import { BerthError, invalidArgument, isNotFound } from '../../lib/index.js';
-import { hostPlatform, parsePlatform, parseReference, type ContainerConfig as ImageExecConfig, type Digest } from '../../oci/index.js';
+import type { ContainerConfig as ImageExecConfig, Digest } from '../../oci/index.js';
 import { copySources, digestSources, type CopySpec } from '../context/index.js';
 import {
   DockerfileError,
@@ -21,7 +21,10 @@ import {
 } from '../dockerfile/index.js';
 import { fetchRemote } from './fetch.js';
 import { nopCommentString } from './history.js';
+import { runBuildArgs } from './build-args.js';
 import { applyMetadata, argvOf, normalizeWorkdir } from './metadata-steps.js';
+import { authFor, checkTags, displayTag, platformOf, type Platform } from './references.js';
+import { runToCompletion } from './run-container.js';
 import type { BuildOutput, BuildRequest, BuildResult } from './types.js';
 import { mkdirInRoot } from './workdir.js';
 
@@ -34,12 +37,6 @@ export class RunFailure extends BerthError {
     super('failed-precondition', `The command '${command.join(' ')}' returned a non-zero code: ${exitCode}`);
     this.name = 'RunFailure';
   }
-}
-
-interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
 }
 
 /** One stage while it is built (moby's dispatchState). */
@@ -88,6 +85,7 @@ export class Builder {
   }
 
   async run(): Promise<BuildResult> {
+    checkTags(this.request.tags);
     const df = this.dockerfile;
     const target = targetStage(df, this.request.target);
     const stages = stagesNeeded(df, this.request.target);
@@ -315,63 +313,23 @@ export class Builder {
     }
   }
 
-  /** Build args a RUN sees (declared ones with a value, and proxy args), less those ENV sets. */
-  private runBuildArgs(state: StageState): { env: string[]; shown: string[] } {
-    const declared = new Set(state.scope.declaredArgs());
-    const runEnv = state.scope.runEnv();
-    const configKeys = new Set((state.config.Env ?? []).map(envKey));
-    const env: string[] = [];
-    const shown: string[] = [];
-    for (const [k, v] of Object.entries(runEnv)) {
-      if (configKeys.has(k) || !(declared.has(k) || proxyArgNames.has(k))) continue;
-      env.push(`${k}=${v}`);
-      if (declared.has(k) || !proxyArgNames.has(k)) shown.push(`${k}=${v}`);
-    }
-    return { env, shown: shown.sort() };
-  }
-
   private async runStep(state: StageState, ins: Extract<Instruction, { kind: 'RUN' }>): Promise<void> {
     if (ins.mounts.length > 0) throw invalidArgument(`the --mount option ${BUILDKIT_ONLY}`);
     if (ins.network !== undefined) throw invalidArgument(`the --network option ${BUILDKIT_ONLY}`);
     if (ins.security !== undefined) throw invalidArgument(`the --security option ${BUILDKIT_ONLY}`);
     if (ins.heredocs.length > 0) throw invalidArgument(`heredocs ${BUILDKIT_ONLY}`);
     const cmd = argvOf(state.config, ins.command);
-    const args = this.runBuildArgs(state);
+    const args = runBuildArgs(state.scope, state.config);
     const saved = args.shown.length > 0 || args.env.length > 0 ? [`|${args.shown.length}`, ...args.shown, ...cmd] : cmd;
     const createdBy = saved.join(' ');
     await this.cached(state, ['RUN', createdBy, state.config], async (parent) =>
       this.inContainer(state, parent, { cmd, env: args.env, createdBy }, async (id) => {
         this.out.stream(` ---> Running in ${short(id)}\n`);
-        await this.runToCompletion(id, cmd);
+        const exitCode = await runToCompletion(this.engine.containers, id, this.out, this.request.signal);
+        this.checkCancelled();
+        if (exitCode !== 0) throw new RunFailure(cmd, exitCode);
       }),
     );
-  }
-
-  private async runToCompletion(id: string, cmd: string[]): Promise<void> {
-    const { containers } = this.engine;
-    const session = await containers.attach(id, { stdin: false });
-    const pump = (async () => {
-      for await (const line of session.output) this.out.stream(line.data.toString());
-    })();
-    try {
-      await containers.start(id);
-    } catch (err) {
-      session.close();
-      await pump.catch(() => undefined);
-      throw err;
-    }
-    const cancel = (): void => void containers.kill(id).catch(() => undefined);
-    this.request.signal?.addEventListener('abort', cancel);
-    let exitCode: number;
-    try {
-      ({ exitCode } = await containers.wait(id));
-      await pump.catch(() => undefined);
-    } finally {
-      this.request.signal?.removeEventListener('abort', cancel);
-      session.close();
-    }
-    this.checkCancelled();
-    if (exitCode !== 0) throw new RunFailure(cmd, exitCode);
   }
 
   private async workdirStep(state: StageState, requested: string): Promise<void> {
@@ -482,25 +440,4 @@ export class Builder {
     const blank = await this.engine.images.create({ config: {}, platform: state.platform, intermediate: true, created: '1970-01-01T00:00:00Z' });
     return blank.id;
   }
-}
-
-function platformOf(platform: string | undefined): Platform {
-  const p = platform === undefined ? hostPlatform() : parsePlatform(platform, hostPlatform());
-  return { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) };
-}
-
-/** The credentials for the registry a reference names; Docker Hub is keyed by its v1 URL. */
-function authFor(auths: Record<string, RegistryAuth>, reference: string): RegistryAuth | undefined {
-  const { domain } = parseReference(reference);
-  for (const [key, auth] of Object.entries(auths)) {
-    const host = key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-    if (host === domain || (domain === 'docker.io' && (host === 'index.docker.io' || host === 'registry-1.docker.io'))) return auth;
-  }
-  return undefined;
-}
-
-/** `name:tag` as Docker prints it after a build: the user's text, `:latest` added when no tag. */
-function displayTag(tag: string): string {
-  const lastSlash = tag.lastIndexOf('/');
-  return tag.includes('@') || tag.slice(lastSlash + 1).includes(':') ? tag : `${tag}:latest`;
 }
