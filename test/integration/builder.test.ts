@@ -397,3 +397,11 @@ test('a cancelled build kills the running step and stops', async () => {
   assert.doesNotMatch(output, /never/);
   assert.deepEqual(await engine.containers.list({ all: true }), [], 'the step container was killed and removed (force-rm)');
 });
+
+test('RUN containers get the build’s resource limits', async () => {
+  const { output } = await build('FROM berth-test/busybox\nRUN cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max', {
+    noCache: true,
+    resources: { memory: 64 * 1024 * 1024 },
+  });
+  assert.match(output, /\n67108864\n/);
+});

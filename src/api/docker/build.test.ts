@@ -25,6 +25,8 @@ test('POST /build query parameters', () => {
     target: 'build',
     networkMode: 'host',
   });
+  assert.deepEqual(buildOptionsOf(new URLSearchParams('memory=67108864&memswap=-1&cpushares=0')).resources, { memory: 67108864, memorySwap: -1 });
+  assert.throws(() => buildOptionsOf(new URLSearchParams('memory=lots')), /memory/);
   const defaults = buildOptionsOf(new URLSearchParams('networkmode=default'));
   assert.equal(defaults.remove, true);
   assert.equal(defaults.networkMode, undefined);

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { ArchiveBuildOptions, BuildOutput, BuildResult } from '../../build/index.js';
-import type { Engine, RegistryAuth } from '../../engine/index.js';
+import type { Engine, RegistryAuth, ResourceLimits } from '../../engine/index.js';
 import { failedPrecondition, invalidArgument } from '../../lib/index.js';
-import { queryFlag, readJsonBody, startJsonStream, type Router } from './http.js';
+import { queryFlag, queryInt, readJsonBody, startJsonStream, type Router } from './http.js';
 import { pullMessages } from './image-transfer.js';
 
 /** Runs a build from an uploaded context; the daemon wires the builder in. */
@@ -37,6 +37,7 @@ export function buildOptionsOf(query: URLSearchParams): ArchiveBuildOptions {
   const target = query.get('target') ?? '';
   const platform = query.get('platform') ?? '';
   const dockerfile = query.get('dockerfile') ?? '';
+  const resources = resourcesOf(query);
   return {
     tags: query.getAll('t').filter((t) => t !== ''),
     buildArgs: jsonMap(query, 'buildargs'),
@@ -49,7 +50,25 @@ export function buildOptionsOf(query: URLSearchParams): ArchiveBuildOptions {
     ...(target === '' ? {} : { target }),
     ...(platform === '' ? {} : { platform }),
     ...(network === '' || network === 'default' ? {} : { networkMode: network }),
+    ...(Object.keys(resources).length === 0 ? {} : { resources }),
   };
+}
+
+/** `memory`, `memswap`, `cpushares`, `cpuquota`, `cpuperiod`: limits of the RUN containers. */
+function resourcesOf(query: URLSearchParams): ResourceLimits {
+  const out: ResourceLimits = {};
+  const fields = [
+    ['memory', 'memory'],
+    ['memswap', 'memorySwap'],
+    ['cpushares', 'cpuShares'],
+    ['cpuquota', 'cpuQuota'],
+    ['cpuperiod', 'cpuPeriod'],
+  ] as const;
+  for (const [param, key] of fields) {
+    const value = queryInt(query, param);
+    if (value !== undefined && value !== 0) out[key] = value;
+  }
+  return out;
 }
 
 /** `X-Registry-Config`: base64url JSON of registry → credentials; undecodable is ignored, as moby does. */

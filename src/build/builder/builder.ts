@@ -412,6 +412,7 @@ export class Builder {
       ...(config.WorkingDir ? { workingDir: config.WorkingDir } : {}),
       ...(config.User ? { user: config.User } : {}),
       healthcheck: { test: ['NONE'] },
+      ...(this.request.resources === undefined ? {} : { resources: this.request.resources }),
       ...(this.request.networkMode === 'host' || this.request.networkMode === 'none' ? { networkMode: this.request.networkMode } : {}),
     });
     let ok = false;

@@ -1,4 +1,4 @@
-import type { RegistryAuth, TransferListener } from '../../engine/index.js';
+import type { RegistryAuth, ResourceLimits, TransferListener } from '../../engine/index.js';
 import type { BuildContextDir } from '../context/index.js';
 
 /** What a build is asked to do (the classic builder's options, as `POST /build` carries them). */
@@ -23,6 +23,8 @@ export interface BuildRequest {
   forceRemove: boolean;
   /** RUN containers' network: `host`, `none` or the engine's default. */
   networkMode?: string;
+  /** Limits for RUN containers (`--memory`, `--cpu-shares`, …). */
+  resources?: ResourceLimits;
   /** Target platform (`--platform`). */
   platform?: string;
   /** Cancels the build (the client went away): the running step's container is killed. */
