@@ -405,3 +405,11 @@ test('RUN containers get the build’s resource limits', async () => {
   });
   assert.match(output, /\n67108864\n/);
 });
+
+test('a RUN that changes nothing adds no layer, only an empty_layer history entry', async () => {
+  const { imageId } = await build('FROM berth-test/busybox\nRUN true', { noCache: true });
+  const image = await engine.images.get(imageId);
+  assert.equal(image.config.rootfs.diff_ids.length, 1);
+  assert.deepEqual(image.config.history?.at(-1)?.created_by, '/bin/sh -c true');
+  assert.equal(image.config.history?.at(-1)?.empty_layer, true);
+});
