@@ -320,8 +320,14 @@ test('COPY and ADD: context files, --chown, --from a stage, .dockerignore, a URL
   assert.match(history.at(-3) ?? '', /^\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/hello.txt $/);
 
   // Unchanged context: every COPY hits; an edit to a copied file misses from that step on.
+  const created: string[] = [];
+  const off = engine.containers.onEvent((e) => {
+    if (e.action === 'create') created.push(e.id);
+  });
   const again = await build(dockerfile, { context });
+  off();
   assert.equal(again.imageId, imageId);
+  assert.deepEqual(created, [], 'a cache check of COPY --from needs no container of the source');
   assert.doesNotMatch(again.output, /Running in|Removed intermediate/);
   fs.writeFileSync(path.join(ctx, 'conf', 'a.conf'), 'a, edited\n');
   const edited = await build(dockerfile, { context });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Engine, ImageRecord } from '../../engine/index.js';
 import { BerthError, invalidArgument, isNotFound } from '../../lib/index.js';
 import type { ContainerConfig as ImageExecConfig, Digest } from '../../oci/index.js';
-import { copySources, digestSources, type CopySpec } from '../context/index.js';
+import { copySources, digestSources, rememberedDigest, type CopySpec } from '../context/index.js';
 import {
   DockerfileError,
   expand,
@@ -348,31 +348,37 @@ export class Builder {
     if (ins.heredocs.length > 0) throw invalidArgument(`heredocs ${BUILDKIT_ONLY}`);
     const { containers } = this.engine;
     const from = ins.kind === 'COPY' ? ins.from : undefined;
-    // COPY --from reads another image through a container of its own: a private snapshot,
-    // so concurrent builds never share (or unmount) one mount.
-    const source = from === undefined ? undefined : await this.sourceContainer(from);
+    const sourceImage = from === undefined ? undefined : await this.sourceImage(from);
+    if (from !== undefined && sourceImage === undefined) throw invalidArgument(`invalid from flag value ${from}: the stage has no files (FROM scratch)`);
+    const spec: Omit<CopySpec, 'sourceRoot' | 'targetRoot'> = {
+      kind: ins.kind,
+      fromContext: from === undefined,
+      sources: ins.sources,
+      dest: ins.dest,
+      workdir: state.config.WorkingDir && state.config.WorkingDir !== '' ? state.config.WorkingDir : '/',
+      ...(from === undefined ? { ignore: this.request.context.ignore } : {}),
+      ...(ins.kind === 'ADD' ? { fetch: fetchRemote } : {}),
+      // An image's files never change: its digests are remembered by image ID.
+      ...(sourceImage === undefined ? {} : { sourceKey: sourceImage }),
+    };
+    // COPY --from reads the image through a never-started container of its own (a private
+    // snapshot: concurrent builds never share, or unmount, one mount), made only when needed.
+    let source: string | undefined;
+    const withSource = async <T>(use: (root: string) => Promise<T>): Promise<T> => {
+      if (sourceImage === undefined) return use(this.request.context.root);
+      source ??= (await containers.create({ image: sourceImage, entrypoint: [''], cmd: ['#(nop) COPY --from source'], healthcheck: { test: ['NONE'] } })).id;
+      return containers.withRootfs(source, use);
+    };
     try {
-      const withSource = <T>(use: (root: string) => Promise<T>): Promise<T> =>
-        source === undefined ? use(this.request.context.root) : containers.withRootfs(source, use);
-      const spec = (sourceRoot: string): CopySpec => ({
-        kind: ins.kind,
-        sourceRoot,
-        fromContext: from === undefined,
-        sources: ins.sources,
-        dest: ins.dest,
-        workdir: state.config.WorkingDir && state.config.WorkingDir !== '' ? state.config.WorkingDir : '/',
-        targetRoot: sourceRoot,
-        ...(from === undefined ? { ignore: this.request.context.ignore } : {}),
-        ...(ins.kind === 'ADD' ? { fetch: fetchRemote } : {}),
-      });
-      const digest = await withSource((root) => digestSources(spec(root)));
+      const remembered = sourceImage === undefined ? undefined : await rememberedDigest(spec);
+      const digest = remembered ?? (await withSource((root) => digestSources({ ...spec, sourceRoot: root, targetRoot: root })));
       const chown = ins.chown === undefined || ins.chown === '' ? '' : `--chown=${ins.chown} `;
       await this.cached(state, [ins.kind, chown, digest, ins.dest, state.config], async (parent) => {
         const pendingCreatedBy: { text?: string } = {};
         const placeholder = nopCommentString(state.config, `${ins.kind} ${chown}${digest} in ${ins.dest} `);
         return this.inContainer(state, parent, { cmd: placeholder.split(' '), env: [], createdBy: () => pendingCreatedBy.text ?? placeholder }, async (id) => {
           const result = await withSource((sourceRoot) =>
-            containers.withRootfs(id, (root) => copySources({ ...spec(sourceRoot), targetRoot: root, ...(chown === '' ? {} : { chown: ins.chown }) })),
+            containers.withRootfs(id, (root) => copySources({ ...spec, sourceRoot, targetRoot: root, ...(chown === '' ? {} : { chown: ins.chown }) })),
           );
           pendingCreatedBy.text = nopCommentString(state.config, `${ins.kind} ${result.createdBy}`);
         });
@@ -380,14 +386,6 @@ export class Builder {
     } finally {
       if (source !== undefined) await containers.remove(source, { force: true });
     }
-  }
-
-  /** A container (never started) of the image or stage COPY --from names. */
-  private async sourceContainer(from: string): Promise<string> {
-    const imageId = await this.sourceImage(from);
-    if (imageId === undefined) throw invalidArgument(`invalid from flag value ${from}: the stage has no files (FROM scratch)`);
-    const { id } = await this.engine.containers.create({ image: imageId, entrypoint: [''], cmd: ['#(nop) COPY --from source'], healthcheck: { test: ['NONE'] } });
-    return id;
   }
 
   /**
