@@ -152,6 +152,14 @@ describe('docker build and berth build through berth daemon', () => {
     });
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.match(quiet.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    // A whole context as a gzipped tar on stdin.
+    const tarDir = path.join(ctx, '..', 'tar-ctx');
+    fs.mkdirSync(tarDir, { recursive: true });
+    fs.writeFileSync(path.join(tarDir, 'Dockerfile'), 'FROM bdbox:1\nCOPY in-tar.txt /\n');
+    fs.writeFileSync(path.join(tarDir, 'in-tar.txt'), 'from the tar\n');
+    const fromTar = await run('sh', ['-c', `tar -C ${tarDir} -czf - . | ${process.execPath} ${berthBin} --host unix://${runDir}/docker.sock build -q -t bdtar:1 -`]);
+    assert.equal(fromTar.code, 0, fromTar.stderr);
+    assert.equal(ok(await docker(['run', '--rm', 'bdtar:1', 'cat', '/in-tar.txt']), 'run tar build').stdout, 'from the tar\n');
     const labels = ok(await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'bdstdin:1']), 'inspect labels');
     assert.equal(labels.stdout.trim(), '{"team":"core"}');
     assert.equal(ok(await docker(['run', '--rm', 'bdstdin:1', 'cat', '/stdin.txt']), 'run').stdout, 'from-stdin\n');

@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { invalidArgument, isErrno } from '../../lib/index.js';
 import { humanSize } from '../../lib/format.js';
 import { parseVerbArgs } from '../args.js';
-import { readAll } from '../client.js';
 import type { CommandContext } from '../context.js';
 
 const USAGE = 'build: usage: berth build [-t NAME:TAG] [-f FILE] [--build-arg K=V] [--target T] [--label K=V] [--no-cache] [--pull] [-q] [--network MODE] CONTEXT|-';
@@ -25,7 +25,8 @@ function keyValues(flag: string, items: readonly string[] | undefined, fromEnv: 
 /**
  * `berth build`, as `docker build` with the classic builder: the context directory is
  * sent as a tar (less what .dockerignore excludes) to `POST /build`, whose step output
- * is printed as it comes. `-` reads a Dockerfile from stdin and sends no other context.
+ * is printed as it comes. `-` reads from stdin a Dockerfile (then there is no other
+ * context) or a whole context as a tar.
  */
 export async function buildImage(ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseVerbArgs('build', ctx.args, {
@@ -49,11 +50,20 @@ export async function buildImage(ctx: CommandContext): Promise<number> {
   let emptyDir: string | undefined;
   let dockerfileName: string | undefined;
   let extra: { dockerfile?: { name: string; content: Buffer }; dockerfilePath?: string } = {};
+  let archive: Buffer | undefined;
   if (contextArg === '-') {
-    emptyDir = await mkdtemp(path.join(os.tmpdir(), 'berth-build-'));
-    contextDir = emptyDir;
-    dockerfileName = 'Dockerfile';
-    extra = { dockerfile: { name: dockerfileName, content: Buffer.from(await readAll(process.stdin)) } };
+    const input = await readStdin();
+    if (isArchive(input)) {
+      // A whole context as a tar (plain or compressed) goes as it is, as with docker.
+      archive = input;
+      contextDir = '';
+      dockerfileName = values.file;
+    } else {
+      emptyDir = await mkdtemp(path.join(os.tmpdir(), 'berth-build-'));
+      contextDir = emptyDir;
+      dockerfileName = 'Dockerfile';
+      extra = { dockerfile: { name: dockerfileName, content: input } };
+    }
   } else {
     contextDir = path.resolve(contextArg);
     const st = await stat(contextDir).catch((err: unknown) => {
@@ -73,11 +83,16 @@ export async function buildImage(ctx: CommandContext): Promise<number> {
     }
   }
   try {
-    const ignoreText = await readFile(path.join(contextDir, '.dockerignore'), 'utf8').catch((err: unknown) => {
-      if (isErrno(err, 'ENOENT')) return '';
-      throw err;
-    });
-    const tar = packContext(contextDir, loadDockerignore(ignoreText), extra);
+    let tar: Readable;
+    if (archive !== undefined) {
+      tar = Readable.from([archive]);
+    } else {
+      const ignoreText = await readFile(path.join(contextDir, '.dockerignore'), 'utf8').catch((err: unknown) => {
+        if (isErrno(err, 'ENOENT')) return '';
+        throw err;
+      });
+      tar = packContext(contextDir, loadDockerignore(ignoreText), extra);
+    }
     const client = await ctx.client();
     const res = await client.request('POST', '/build', {
       query: {
@@ -105,6 +120,20 @@ export async function buildImage(ctx: CommandContext): Promise<number> {
   } finally {
     if (emptyDir !== undefined) await rm(emptyDir, { recursive: true, force: true });
   }
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** gzip, bzip2, xz or a tar header (`ustar` at offset 257): a context, not a Dockerfile. */
+function isArchive(data: Buffer): boolean {
+  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) return true;
+  if (data.subarray(0, 3).toString('latin1') === 'BZh') return true;
+  if (data.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return true;
+  return data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar';
 }
 
 /** `berth commit`, as `docker commit` (of a stopped container). */
