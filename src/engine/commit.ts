@@ -20,8 +20,9 @@ export interface CommitOptions {
 }
 
 /**
- * `docker commit`: the changes of a stopped container (its writable layer, as a diff)
- * stored as one more layer over its image, with the container's settings as the config.
+ * `docker commit`: the changes of a container (its writable layer, as a diff; a running
+ * container paused while it is read) stored as one more layer over its image, with the
+ * container's settings as the config.
  */
 export async function commitContainer(images: ImageService, containers: ContainerService, idOrName: string, options: CommitOptions): Promise<ImageRecord> {
   const c = await containers.get(idOrName);

@@ -36,7 +36,7 @@ export interface Engine {
   readonly runtime: RuntimeChoice;
   /** The binary mounted as PID 1 with `--init`, when this host has one. */
   readonly initBinary: string | undefined;
-  /** A new image from a stopped container's changes over its image (`docker commit`). */
+  /** A new image from a container's changes over its image (`docker commit`). */
   commit(container: string, options?: CommitOptions): Promise<ImageRecord>;
   /** Stops watching containers (they keep running under conmon) and closes the databases. */
   close(): Promise<void>;

@@ -175,6 +175,14 @@ describe('docker build and berth build through berth daemon', () => {
     assert.equal(diff.stdout, 'ok\n');
     ok(await docker(['rm', 'bdcommit']), 'rm');
 
+    // A running container is paused for the commit and runs on after it.
+    ok(await docker(['run', '-d', '--name', 'bdlive', 'bdbox:1', 'sh', '-c', 'echo live > /live.txt && sleep 600']), 'run -d');
+    for (let i = 0; i < 100 && (await docker(['exec', 'bdlive', 'cat', '/live.txt'])).stdout !== 'live\n'; i++) await new Promise((r) => setTimeout(r, 50));
+    ok(await docker(['commit', 'bdlive', 'bdlive:1']), 'commit a running container');
+    assert.equal(ok(await docker(['inspect', '--format', '{{.State.Status}}', 'bdlive']), 'inspect').stdout.trim(), 'running');
+    assert.equal(ok(await docker(['run', '--rm', 'bdlive:1', 'cat', '/live.txt']), 'run the commit').stdout, 'live\n');
+    ok(await docker(['rm', '-f', 'bdlive']), 'rm -f');
+
     // -f naming a file outside the context: it travels in the context tar under a name of its own.
     const outside = path.join(ctx, '..', 'Outside.dockerfile');
     fs.writeFileSync(outside, 'FROM bdbox:1\nCOPY app.txt /copied.txt\n');

@@ -136,7 +136,7 @@ function isArchive(data: Buffer): boolean {
   return data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar';
 }
 
-/** `berth commit`, as `docker commit` (of a stopped container). */
+/** `berth commit`, as `docker commit` (a running container is paused meanwhile). */
 export async function commitContainer(ctx: CommandContext): Promise<void> {
   const { values, positionals } = parseVerbArgs('commit', ctx.args, {
     message: { type: 'string', short: 'm' },

@@ -8,6 +8,13 @@ import { isErrno } from '../../lib/index.js';
  * systems and the generated /etc files. They are not the container's changes.
  */
 const MOUNT_POINTS = ['proc', 'sys', 'dev', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf'];
+const MOUNT_POINT_SET: ReadonlySet<string> = new Set(MOUNT_POINTS);
+
+/**
+ * For a container that runs (paused), where the mount points cannot be removed from under
+ * its mounts: the diff leaves them out instead (nothing the process writes lands there).
+ */
+export const isMountPoint = (name: string): boolean => MOUNT_POINT_SET.has(name);
 
 /**
  * Removes, from the upper dir of a container that does not run, the mount points the

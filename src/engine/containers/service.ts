@@ -9,7 +9,7 @@ import { conflict, errorKind, failedPrecondition, invalidArgument, isNotFound } 
 import type { Digest, ImageConfig } from '../../oci/index.js';
 import type { HostInfo } from '../../runtime/index.js';
 import { ContainerArchives } from './archive-service.js';
-import { dropMountPoints } from './changes.js';
+import { dropMountPoints, isMountPoint } from './changes.js';
 import { resolveConfig } from './config.js';
 import { containerHandle, notRunning } from './container-handle.js';
 import type { DriverPort, LogReaderPort } from './driver-port.js';
@@ -652,27 +652,36 @@ export class LocalContainerService implements ContainerService {
   }
 
   /**
-   * The container's changes to its image as a layer tar (what commit stores). Only for a
-   * container that does not run (Docker pauses one; berth asks to stop it). The lock is
-   * held until the tar has been read or destroyed, so the container cannot start or be
-   * removed meanwhile.
+   * The container's changes to its image as a layer tar (what commit stores). A running
+   * container is paused until the tar has been read, as `docker commit` does. The lock is
+   * held until then, so the container cannot start, stop or be removed meanwhile.
    */
-  changes(idOrName: string): Promise<Readable> {
-    const { id } = this.store.find(idOrName);
+  async changes(idOrName: string): Promise<Readable> {
+    const { id, state } = this.store.find(idOrName);
+    if (state.status === 'restarting' || state.status === 'removing') throw conflict(`container ${id.slice(0, 12)} is ${state.status}: it cannot be committed now`);
+    const pausedHere = state.status === 'running';
+    if (pausedHere) await this.pause(id);
     return new Promise<Readable>((resolve, reject) => {
-      void this.lock.run(id, async () => {
-        try {
+      void this.lock
+        .run(id, async () => {
           const c = this.store.get(id);
-          if (ACTIVE.has(c.state.status)) throw conflict(`container ${id.slice(0, 12)} is ${c.state.status}: stop it before committing`);
           const { upper, parent } = this.o.snapshots.getActive(id);
-          await dropMountPoints(upper, parent === undefined ? [] : this.o.snapshots.lowerDirs(parent));
-          const tar = diffUpperDir(upper);
-          resolve(tar);
-          await finished(tar).catch(() => undefined);
-        } catch (err) {
-          reject(err);
-        }
-      });
+          let diff: Readable;
+          if (c.state.status === 'paused') {
+            diff = diffUpperDir(upper, isMountPoint);
+          } else if (ACTIVE.has(c.state.status)) {
+            throw conflict(`container ${id.slice(0, 12)} is ${c.state.status}: it cannot be committed now`);
+          } else {
+            await dropMountPoints(upper, parent === undefined ? [] : this.o.snapshots.lowerDirs(parent));
+            diff = diffUpperDir(upper);
+          }
+          resolve(diff);
+          await finished(diff).catch(() => undefined);
+        })
+        .catch(reject)
+        .finally(() => {
+          if (pausedHere) void this.unpause(id).catch(() => undefined);
+        });
     });
   }
 

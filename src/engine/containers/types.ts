@@ -251,7 +251,7 @@ export interface ContainerService {
    * run), under the container's lock: how a build step writes COPY sources into it.
    */
   withRootfs<T>(idOrName: string, use: (rootfs: string) => Promise<T>): Promise<T>;
-  /** The changes of a stopped container as an uncompressed layer tar (see commit). */
+  /** A container's changes as an uncompressed layer tar (see commit); a running one is paused meanwhile. */
   changes(idOrName: string): Promise<Readable>;
   /** Lifecycle events (create, start, die, stop, kill, destroy, health_status: …). */
   onEvent(listener: (event: ContainerEvent) => void): () => void;
