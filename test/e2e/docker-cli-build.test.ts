@@ -207,6 +207,9 @@ describe('docker build and berth build through berth daemon', () => {
       assert.match(r.stderr + r.stdout, expected, text);
     }
     fs.rmSync(path.join(ctx, 'Dockerfile'));
+    const noTarget = await docker(['build', '--target', 'nosuch', '-t', 'bdbad:1', '-f', path.join(ctx, 'docker', 'Build.file'), ctx]);
+    assert.notEqual(noTarget.code, 0);
+    assert.match(noTarget.stderr, /target stage "nosuch" could not be found/);
     const failing = await docker(['build', '-t', 'bdbad:1', '-'], 'FROM bdbox:1\nRUN echo going-down && false\n');
     assert.notEqual(failing.code, 0);
     assert.match(failing.stdout, /going-down\n/);
