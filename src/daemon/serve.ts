@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { dockerApi } from '../api/docker/index.js';
-import { buildFromArchive } from '../build/index.js';
+import { buildFromArchive, removeStaleBuildDirs } from '../build/index.js';
 import { openEngine, type Engine } from '../engine/index.js';
 import { failedPrecondition, invalidArgument, isErrno } from '../lib/index.js';
 import { registryDistribution } from '../registry/index.js';
@@ -39,6 +39,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
     distribution: registryDistribution(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
+  });
+  await removeStaleBuildDirs(engine.root).catch(async (err: unknown) => {
+    await engine.close();
+    throw err;
   });
   const api = dockerApi(
     engine,

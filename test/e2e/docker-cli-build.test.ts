@@ -108,7 +108,11 @@ describe('docker build and berth build through berth daemon', () => {
     const args = ['build', '-t', 'bdapp:2', '-f', path.join(ctx, 'docker', 'Build.file'), '--build-arg', 'VERSION=2', ctx];
     const first = ok(await berth(args), 'berth build');
     await daemon?.stop();
+    // What a build killed with its daemon left behind goes at the next start.
+    const stale = path.join(t.dir, 'root', 'tmp', 'build-stale');
+    fs.mkdirSync(path.join(stale, 'context'), { recursive: true });
     daemon = await start();
+    assert.ok(!fs.existsSync(stale), 'a stale build context is removed at start');
     const again = ok(await berth(args), 'berth build after restart');
     assert.doesNotMatch(again.stdout, /Running in/);
     const idOf = (r: RunResult): string => /Successfully built ([0-9a-f]{12})/.exec(r.stdout)?.[1] ?? '';

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Engine } from '../../engine/index.js';
@@ -6,6 +6,24 @@ import { invalidArgument, isErrno } from '../../lib/index.js';
 import { extractContext } from '../context/index.js';
 import { Builder } from './builder.js';
 import type { BuildOutput, BuildRequest, BuildResult } from './types.js';
+
+/** Where uploaded contexts are extracted, under the engine root (same file system as the snapshots). */
+const buildTmp = (root: string): string => path.join(root, 'tmp');
+
+/**
+ * Removes contexts a build never cleaned up (the daemon was killed during it). Call at
+ * start-up, while no build runs: one process owns a root.
+ */
+export async function removeStaleBuildDirs(engineRoot: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(buildTmp(engineRoot));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return;
+    throw err;
+  }
+  for (const name of names) if (name.startsWith('build-')) await rm(path.join(buildTmp(engineRoot), name), { recursive: true, force: true });
+}
 
 export type ArchiveBuildOptions = Omit<BuildRequest, 'dockerfile' | 'dockerfileName' | 'context'> & {
   /** Path of the Dockerfile inside the context (`Dockerfile` by default). */
@@ -18,7 +36,7 @@ export type ArchiveBuildOptions = Omit<BuildRequest, 'dockerfile' | 'dockerfileN
  * run, and the directory removed whatever happens.
  */
 export async function buildFromArchive(engine: Engine, archive: Readable, options: ArchiveBuildOptions, out: BuildOutput): Promise<BuildResult> {
-  const tmp = path.join(engine.root, 'tmp');
+  const tmp = buildTmp(engine.root);
   await mkdir(tmp, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(path.join(tmp, 'build-'));
   try {

@@ -1,3 +1,3 @@
 export { Builder, RunFailure } from './builder.js';
-export { buildFromArchive, type ArchiveBuildOptions } from './archive.js';
+export { buildFromArchive, removeStaleBuildDirs, type ArchiveBuildOptions } from './archive.js';
 export type { BuildOutput, BuildRequest, BuildResult } from './types.js';
