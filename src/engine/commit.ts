@@ -11,6 +11,8 @@ export interface CommitOptions {
   author?: string;
   /** Dockerfile-like instructions applied to the config (`docker commit --change`). */
   changes?: string[];
+  /** Fields that replace the container's settings (the API's request body), before `changes`. */
+  overrides?: ImageExecConfig;
   /** The whole execution config (a build step knows it); the container's settings otherwise. */
   config?: ImageExecConfig;
   /** The history entry's `created_by`; the container's command otherwise, as Docker writes it. */
@@ -32,7 +34,8 @@ export async function commitContainer(images: ImageService, containers: Containe
   } catch (err) {
     throw notFound(`the image of container ${c.id.slice(0, 12)} is gone: ${c.imageId}`, err);
   }
-  const config = options.config ?? applyChanges(containerSettings(image.config.config ?? {}, c.config), options.changes ?? []);
+  const settings = { ...containerSettings(image.config.config ?? {}, c.config), ...definedFields(options.overrides ?? {}) };
+  const config = options.config ?? applyChanges(settings, options.changes ?? []);
   const layer = await containers.changes(c.id);
   try {
     return await images.create({
@@ -48,6 +51,17 @@ export async function commitContainer(images: ImageService, containers: Containe
   } finally {
     layer.destroy();
   }
+}
+
+/** The fields given a value (an empty list or map counts as not given, as Docker's merge). */
+function definedFields(config: ImageExecConfig): ImageExecConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined || value === null || value === '') continue;
+    if (Array.isArray(value) ? value.length === 0 : typeof value === 'object' && Object.keys(value as object).length === 0) continue;
+    out[key] = value;
+  }
+  return out as ImageExecConfig;
 }
 
 /** The image's config with what the container ran with on top (Docker merges the same way). */

@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { mountsUnder, unmountAllUnder } from '../../src/layers/index.js';
 import { berthBin, run, tempRoot, type RunResult } from '../helpers/berth.js';
@@ -177,6 +178,21 @@ describe('docker build and berth build through berth daemon', () => {
     assert.equal(layers.stdout.trim(), '2', 'one diff layer over the base');
     const diff = await berth(['run', '--rm', 'bdcommitted:1', 'sh', '-c', 'ls -a /proc/1 >/dev/null && cat /etc/hostname >/dev/null && echo ok']);
     assert.equal(diff.stdout, 'ok\n');
+    // The API's request body overrides the container's settings (docker-py's commit(conf=…)).
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { socketPath: `${runDir}/docker.sock`, method: 'POST', path: '/v1.51/commit?container=bdcommit&repo=bdbody&tag=1', headers: { 'Content-Type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ Cmd: ['cat', '/c.txt'], Env: ['FROM_BODY=1'] }));
+    });
+    assert.equal(status, 201);
+    const body = ok(await docker(['image', 'inspect', '--format', '{{json .Config.Cmd}} {{json .Config.Env}}', 'bdbody:1']), 'inspect body commit');
+    assert.equal(body.stdout.trim(), '["cat","/c.txt"] ["FROM_BODY=1"]');
     ok(await docker(['rm', 'bdcommit']), 'rm');
 
     // A running container is paused for the commit and runs on after it.

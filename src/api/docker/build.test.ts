@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildOptionsOf, registryConfigOf } from './build.js';
+import { buildOptionsOf, commitConfigOf, registryConfigOf } from './build.js';
 
 test('POST /build query parameters', () => {
   const q = new URLSearchParams();
@@ -41,4 +41,14 @@ test('X-Registry-Config: registry → credentials, anything undecodable ignored'
   assert.deepEqual(registryConfigOf(header), { '127.0.0.1:5000': { username: 'u', password: 'p' }, 'https://index.docker.io/v1/': { identitytoken: 't' } });
   assert.deepEqual(registryConfigOf('%%%'), {});
   assert.deepEqual(registryConfigOf(undefined), {});
+});
+
+test('POST /commit body: the settings it may override', () => {
+  assert.deepEqual(commitConfigOf(null), {});
+  assert.deepEqual(
+    commitConfigOf({ Cmd: ['run'], Env: ['A=1'], User: 'app', ExposedPorts: { '80/tcp': {} }, Labels: { a: 'b' }, Hostname: 'ignored', Entrypoint: null }),
+    { Cmd: ['run'], Env: ['A=1'], User: 'app', ExposedPorts: { '80/tcp': {} }, Labels: { a: 'b' } },
+  );
+  assert.throws(() => commitConfigOf({ Cmd: 'run' }), /Cmd must be a list of strings/);
+  assert.throws(() => commitConfigOf({ Labels: { a: 1 } }), /Labels must map strings to strings/);
 });

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ArchiveBuildOptions, BuildOutput, BuildResult } from '../../build/index.js';
 import type { Engine, RegistryAuth, ResourceLimits } from '../../engine/index.js';
+import type { ContainerConfig as ImageExecConfig } from '../../oci/index.js';
 import { failedPrecondition, invalidArgument } from '../../lib/index.js';
 import { queryFlag, queryInt, readJsonBody, startJsonStream, type Router } from './http.js';
 import { pullMessages } from './image-transfer.js';
@@ -95,6 +96,55 @@ export function registryConfigOf(header: string | string[] | undefined): Record<
   return out;
 }
 
+/** The execution settings a commit's body may set (Docker's container.Config, these fields). */
+export function commitConfigOf(body: unknown): ImageExecConfig {
+  if (typeof body !== 'object' || body === null) return {};
+  const b = body as Record<string, unknown>;
+  const strings = (key: string): string[] | undefined => {
+    const v = b[key];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalidArgument(`commit: ${key} must be a list of strings`);
+    return v;
+  };
+  const text = (key: string): string | undefined => {
+    const v = b[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw invalidArgument(`commit: ${key} must be a string`);
+    return v;
+  };
+  const set = (key: string): Record<string, Record<string, never>> | undefined => {
+    const v = b[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`commit: ${key} must be an object`);
+    return Object.fromEntries(Object.keys(v).map((k) => [k, {}]));
+  };
+  const labels = b['Labels'];
+  if (labels !== undefined && labels !== null && (typeof labels !== 'object' || Array.isArray(labels) || !Object.values(labels).every((x) => typeof x === 'string'))) {
+    throw invalidArgument('commit: Labels must map strings to strings');
+  }
+  const out: ImageExecConfig = {};
+  const cmd = strings('Cmd');
+  const entrypoint = strings('Entrypoint');
+  const env = strings('Env');
+  const onBuild = strings('OnBuild');
+  const user = text('User');
+  const workingDir = text('WorkingDir');
+  const stopSignal = text('StopSignal');
+  const ports = set('ExposedPorts');
+  const volumes = set('Volumes');
+  if (cmd) out.Cmd = cmd;
+  if (entrypoint) out.Entrypoint = entrypoint;
+  if (env) out.Env = env;
+  if (onBuild) out.OnBuild = onBuild;
+  if (user !== undefined) out.User = user;
+  if (workingDir !== undefined) out.WorkingDir = workingDir;
+  if (stopSignal !== undefined) out.StopSignal = stopSignal;
+  if (ports) out.ExposedPorts = ports;
+  if (volumes) out.Volumes = volumes;
+  if (labels !== undefined && labels !== null) out.Labels = labels as Record<string, string>;
+  return out;
+}
+
 export function buildRoutes(router: Router, engine: Engine, backend: BuildBackend | undefined): void {
   router.add('POST', /^\/build$/, async ({ req, res, query }) => {
     if (!backend) throw failedPrecondition('this daemon has no builder');
@@ -142,7 +192,7 @@ export function buildRoutes(router: Router, engine: Engine, backend: BuildBacken
     const { query, res } = ctx;
     const container = query.get('container') ?? '';
     if (container === '') throw invalidArgument('container is required');
-    await readJsonBody(ctx);
+    const overrides = commitConfigOf(await readJsonBody(ctx));
     const repo = query.get('repo') ?? '';
     const tag = query.get('tag') ?? '';
     const image = await engine.commit(container, {
@@ -150,6 +200,7 @@ export function buildRoutes(router: Router, engine: Engine, backend: BuildBacken
       comment: query.get('comment') ?? '',
       author: query.get('author') ?? '',
       changes: query.getAll('changes').flatMap((c) => c.split('\n')).filter((c) => c.trim() !== ''),
+      overrides,
     });
     res.writeHead(201, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ Id: image.id }));
