@@ -34,7 +34,7 @@ export async function commitContainer(images: ImageService, containers: Containe
   } catch (err) {
     throw notFound(`the image of container ${c.id.slice(0, 12)} is gone: ${c.imageId}`, err);
   }
-  const settings = { ...containerSettings(image.config.config ?? {}, c.config), ...definedFields(options.overrides ?? {}) };
+  const settings = mergeOverrides(options.overrides ?? {}, containerSettings(image.config.config ?? {}, c.config));
   const config = options.config ?? applyChanges(settings, options.changes ?? []);
   const layer = await containers.changes(c.id);
   try {
@@ -53,15 +53,35 @@ export async function commitContainer(images: ImageService, containers: Containe
   }
 }
 
-/** The fields given a value (an empty list or map counts as not given, as Docker's merge). */
-function definedFields(config: ImageExecConfig): ImageExecConfig {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (value === undefined || value === null || value === '') continue;
-    if (Array.isArray(value) ? value.length === 0 : typeof value === 'object' && Object.keys(value as object).length === 0) continue;
-    out[key] = value;
+const envKey = (entry: string): string => (entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : entry);
+
+/**
+ * The request's settings over the container's, as moby's commit merge does it: lists of
+ * ports, volumes and labels are joined (the request's win), Env is joined by name, and
+ * the rest is taken from the container where the request leaves it empty; an Entrypoint
+ * given drops the container's Cmd unless a Cmd is given too.
+ */
+export function mergeOverrides(user: ImageExecConfig, base: ImageExecConfig): ImageExecConfig {
+  const out: ImageExecConfig = { ...base };
+  if (user.User) out.User = user.User;
+  if (user.WorkingDir) out.WorkingDir = user.WorkingDir;
+  if (user.StopSignal) out.StopSignal = user.StopSignal;
+  if (user.OnBuild && user.OnBuild.length > 0) out.OnBuild = [...user.OnBuild];
+  if (user.ExposedPorts) out.ExposedPorts = { ...(base.ExposedPorts ?? {}), ...user.ExposedPorts };
+  if (user.Volumes) out.Volumes = { ...(base.Volumes ?? {}), ...user.Volumes };
+  if (user.Labels) out.Labels = { ...(base.Labels ?? {}), ...user.Labels };
+  if (user.Env && user.Env.length > 0) {
+    const names = new Set(user.Env.map(envKey));
+    out.Env = [...user.Env, ...(base.Env ?? []).filter((e) => !names.has(envKey(e)))];
   }
-  return out as ImageExecConfig;
+  if (user.Entrypoint && user.Entrypoint.length > 0) {
+    out.Entrypoint = [...user.Entrypoint];
+    if (user.Cmd && user.Cmd.length > 0) out.Cmd = [...user.Cmd];
+    else delete out.Cmd;
+  } else if (user.Cmd && user.Cmd.length > 0) {
+    out.Cmd = [...user.Cmd];
+  }
+  return out;
 }
 
 /** The image's config with what the container ran with on top (Docker merges the same way). */
