@@ -419,3 +419,12 @@ test('a RUN that changes nothing adds no layer, only an empty_layer history entr
   assert.deepEqual(image.config.history?.at(-1)?.created_by, '/bin/sh -c true');
   assert.equal(image.config.history?.at(-1)?.empty_layer, true);
 });
+
+test('a rebuild that moves the tag leaves the old result dangling, as Docker shows <none>', async () => {
+  const first = await build('FROM berth-test/busybox\nLABEL version=1', { tags: ['berth-test/moved:1'] });
+  const second = await build('FROM berth-test/busybox\nLABEL version=2', { tags: ['berth-test/moved:1'] });
+  assert.notEqual(first.imageId, second.imageId);
+  // Only the old result: every build step's image stays hidden.
+  const dangling = await engine.images.list({ dangling: true });
+  assert.deepEqual(dangling.map((i) => i.id), [first.imageId]);
+});

@@ -384,7 +384,9 @@ export class LocalImageService implements ImageService {
       const dangling = danglingName(target.digest);
       if (images.namesFor(target.digest).includes(dangling)) await images.delete(dangling);
     }
-    if (previous && previous.target.digest !== target.digest && images.namesFor(previous.target.digest).length === 0) {
+    // An image that loses its last name is dangling, also when it was a build's result (as
+    // Docker's `<none>` after a rebuild moves the tag), not a hidden build step.
+    if (previous && previous.target.digest !== target.digest && images.namesFor(previous.target.digest).every(isIntermediateName)) {
       await images.upsert(danglingName(previous.target.digest), previous.target);
     }
   }
