@@ -427,4 +427,7 @@ test('a rebuild that moves the tag leaves the old result dangling, as Docker sho
   // Only the old result: every build step's image stays hidden.
   const dangling = await engine.images.list({ dangling: true });
   assert.deepEqual(dangling.map((i) => i.id), [first.imageId]);
+  // `images -a` shows them too.
+  const all = await engine.images.list({ all: true });
+  assert.ok(all.length > (await engine.images.list()).length);
 });

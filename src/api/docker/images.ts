@@ -91,7 +91,10 @@ export function imageRoutes(router: Router, engine: Engine): void {
   router.add('GET', /^\/images\/json$/, async ({ res, query }) => {
     const filters = parseFilters(query);
     const dangling = filters.get('dangling')?.[0];
-    let list = await images.list(dangling === undefined ? {} : { dangling: dangling === 'true' || dangling === '1' });
+    let list = await images.list({
+      ...(dangling === undefined ? {} : { dangling: dangling === 'true' || dangling === '1' }),
+      ...(queryFlag(query, 'all') ? { all: true } : {}),
+    });
     const references = filters.get('reference');
     if (references?.length) {
       list = list.filter((image) =>

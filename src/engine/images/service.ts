@@ -46,9 +46,9 @@ export class LocalImageService implements ImageService {
     private readonly distribution?: Distribution,
   ) {}
 
-  async list(options: { dangling?: boolean } = {}): Promise<ImageRecord[]> {
+  async list(options: { dangling?: boolean; all?: boolean } = {}): Promise<ImageRecord[]> {
     const records = await this.records(this.content.images.list());
-    const visible = records.filter((r) => !isIntermediate(r));
+    const visible = options.all === true ? records : records.filter((r) => !isIntermediate(r));
     if (options.dangling === undefined) return visible;
     return visible.filter((r) => (r.names.length === 0) === options.dangling);
   }

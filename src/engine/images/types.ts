@@ -65,7 +65,8 @@ export interface LoadResult {
 export type ProgressListener = (message: string) => void;
 
 export interface ImageService {
-  list(options?: { dangling?: boolean }): Promise<ImageRecord[]>;
+  /** Images by name or dangling; `all` adds the build steps' intermediate images (`images -a`). */
+  list(options?: { dangling?: boolean; all?: boolean }): Promise<ImageRecord[]>;
   /** Resolves a name, an ID, an ID prefix or `name@digest`. */
   get(reference: string): Promise<ImageRecord>;
   tag(source: string, target: string): Promise<void>;
