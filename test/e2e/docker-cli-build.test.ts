@@ -157,6 +157,12 @@ describe('docker build and berth build through berth daemon', () => {
     });
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.match(quiet.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    // Without DOCKER_BUILDKIT the CLI follows the Builder-Version of /_ping: the classic builder.
+    const { DOCKER_BUILDKIT: _unset, ...plainEnv } = env();
+    void _unset;
+    const plain = await run('docker', ['build', '-q', '-t', 'bdplain:1', '-'], { env: plainEnv, input: 'FROM bdbox:1\nENV PLAIN=1\n' });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
     // A whole context as a gzipped tar on stdin.
     const tarDir = path.join(ctx, '..', 'tar-ctx');
     fs.mkdirSync(tarDir, { recursive: true });
