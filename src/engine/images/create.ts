@@ -2,11 +2,35 @@ import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ContentStore, Lease } from '../../content/index.js';
-import { ociConfig, ociLayer, ociManifest, type Descriptor, type ImageConfig, type ImageManifest } from '../../oci/index.js';
+import {
+  dockerForeignLayer,
+  dockerLayer,
+  dockerLayerGzip,
+  dockerLayerZstd,
+  ociConfig,
+  ociLayer,
+  ociLayerGzip,
+  ociLayerNondistributableGzip,
+  ociLayerZstd,
+  ociManifest,
+  type Descriptor,
+  type ImageConfig,
+  type ImageManifest,
+} from '../../oci/index.js';
 import { storeJson } from './import.js';
 import type { ResolvedImage } from './resolve.js';
 import { tarChecker } from './tar-check.js';
 import type { NewImageRequest } from './types.js';
+
+/** A Docker layer media type's OCI twin (the same bytes): the new manifest is an OCI one throughout. */
+const dockerToOci: ReadonlyMap<string, string> = new Map([
+  [dockerLayer, ociLayer],
+  [dockerLayerGzip, ociLayerGzip],
+  [dockerLayerZstd, ociLayerZstd],
+  [dockerForeignLayer, ociLayerNondistributableGzip],
+]);
+
+const ociMediaType = (mediaType: string): string => dockerToOci.get(mediaType) ?? mediaType;
 
 /** The digest of a tar with no entries (two zero blocks), what an unchanged upper dir gives. */
 const EMPTY_TAR_DIGEST = `sha256:${createHash('sha256').update(Buffer.alloc(1024)).digest('hex')}`;
@@ -23,7 +47,7 @@ export async function createImage(
   parent: ResolvedImage | undefined,
   request: NewImageRequest,
 ): Promise<Descriptor> {
-  const layers = [...(parent?.manifest.layers ?? [])];
+  const layers = (parent?.manifest.layers ?? []).map((l) => ({ ...l, mediaType: ociMediaType(l.mediaType) }));
   const diffIds = [...(parent?.config.rootfs.diff_ids ?? [])];
   let emptyLayer = true;
   if (request.layer !== undefined) {
@@ -63,7 +87,7 @@ export async function createImage(
     schemaVersion: 2,
     mediaType: ociManifest,
     config: { mediaType: ociConfig, digest: configBlob.digest, size: configBlob.size },
-    layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+    layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size, ...(l.urls ? { urls: l.urls } : {}) })),
   };
   const manifestBlob = await storeJson(content, lease, manifest);
   return { mediaType: ociManifest, digest: manifestBlob.digest, size: manifestBlob.size };
