@@ -93,6 +93,9 @@ describe('docker build and berth build through berth daemon', () => {
     const inspect = ok(await docker(['image', 'inspect', '--format', '{{json .Config.Env}} {{json .Config.Cmd}}', 'bdapp:1']), 'inspect');
     assert.equal(inspect.stdout.trim(), '["GREETING=hello"] ["cat","/app/app.txt"]');
     const history = ok(await docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'bdapp:1']), 'history');
+    const sizes = ok(await docker(['history', '--format', '{{.Size}}|{{.CreatedBy}}', '--no-trunc', 'bdapp:1']), 'history sizes').stdout.split('\n');
+    assert.match(sizes[1] ?? '', /^0B\|\/bin\/sh -c #\(nop\) {2}ENV GREETING=hello$/);
+    assert.match(sizes[2] ?? '', /^[1-9][0-9.]*k?B\|\/bin\/sh -c #\(nop\) COPY file:/);
     assert.match(history.stdout, /^\/bin\/sh -c #\(nop\) {2}CMD \["cat" "\/app\/app.txt"\]\n\/bin\/sh -c #\(nop\) {2}ENV GREETING=hello\n\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/app\/app.txt \n/);
   });
 

@@ -317,6 +317,7 @@ export class LocalImageService implements ImageService {
           manifestMediaType: resolved.manifestMediaType,
           config: resolved.config,
           size: resolved.manifest.layers.reduce((sum, l) => sum + l.size, 0),
+          layerSizes: resolved.manifest.layers.map((l) => l.size),
           recordedAt: entry.updatedAt,
           target: entry.target,
           entries: [],

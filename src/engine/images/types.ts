@@ -14,6 +14,8 @@ export interface ImageRecord {
   config: ImageConfig;
   /** Sum of the layers' sizes as stored. */
   size: number;
+  /** Each layer's size as stored, bottom first (what `history` shows per step). */
+  layerSizes: number[];
   /** When berth recorded it (Docker's LastTagTime). */
   recordedAt: Date;
 }
