@@ -1,1 +1,2 @@
 export * from './dockerfile/index.js';
+export * from './builder/index.js';

@@ -85,6 +85,8 @@ export interface JsonMessage {
   progressDetail?: { current?: number; total?: number };
   error?: string;
   errorDetail?: { message: string };
+  /** A build's image ID (`{"aux":{"ID":"sha256:…"}}`). */
+  aux?: { ID?: string };
 }
 
 export type Query = RequestOptions['query'];

@@ -12,6 +12,9 @@ const verbs: Record<string, () => Promise<Verb>> = {
   rmi: async () => (await import('./commands/images.js')).removeImages,
   save: async () => (await import('./commands/images.js')).saveImages,
   load: async () => (await import('./commands/images.js')).loadImages,
+  build: async () => (await import('./commands/build.js')).buildImage,
+  commit: async () => (await import('./commands/build.js')).commitContainer,
+  builder: async () => (await import('./commands/build.js')).builderCommand,
   pull: async () => (await import('./commands/transfer.js')).pullImage,
   push: async () => (await import('./commands/transfer.js')).pushImage,
   login: async () => (await import('./commands/login.js')).login,
@@ -37,6 +40,10 @@ Images:
   image prune            Remove dangling images (-a: every unused image)
   image save -o FILE REF...  Write images to a docker-archive (--format oci: OCI layout)
   image load -i FILE     Load images from a docker-archive or OCI layout tarball
+  build [-t NAME:TAG] [-f FILE] [--build-arg K=V] [--target T] [--label K=V] [--no-cache]
+        [--pull] [-q] [--network MODE] CONTEXT|-   Build an image from a Dockerfile
+  commit [-m MSG] [-a AUTHOR] [-c CHANGE] CONTAINER [NAME[:TAG]]   An image from a container's changes
+  builder prune          Forget the build cache (and its intermediate images)
   tag SOURCE TARGET      Give an image another name
   pull [--platform P] NAME[:TAG|@DIGEST]   Fetch an image from its registry
   push NAME[:TAG]        Send an image to the registry its name points at

@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { dockerApi } from '../api/docker/index.js';
+import { buildFromArchive, removeStaleBuildDirs } from '../build/index.js';
 import { openEngine, type Engine } from '../engine/index.js';
 import { failedPrecondition, invalidArgument, isErrno } from '../lib/index.js';
 import type { RegistryServerOptions, RunningRegistry } from '../registry/index.js';
@@ -50,7 +51,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     ...(options.lazyContainers ? { lazyContainers: true } : {}),
     distribution: registryDistribution(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
   });
-  const api = dockerApi(engine, { version: berthVersion(), id: engineId(options.root) });
+  await removeStaleBuildDirs(engine.root).catch(async (err: unknown) => {
+    await engine.close();
+    throw err;
+  });
+  const api = dockerApi(
+    engine,
+    { version: berthVersion(), id: engineId(options.root) },
+    { build: (archive, buildOptions, out) => buildFromArchive(engine, archive, buildOptions, out) },
+  );
   const servers: http.Server[] = [];
   const sockets: string[] = [];
   const addresses: string[] = [];

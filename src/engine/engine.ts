@@ -5,8 +5,10 @@ import { Snapshotter } from '../layers/index.js';
 import { openContainerSide, type ContainerSide } from './container-side.js';
 import { LazyContainerService } from './containers/lazy.js';
 import type { ContainerService } from './containers/types.js';
+import { openBuildCache, type BuildCache } from './build-cache.js';
+import { commitContainer, type CommitOptions } from './commit.js';
 import { LocalImageService } from './images/service.js';
-import type { Distribution, ImageService } from './images/types.js';
+import type { Distribution, ImageRecord, ImageService } from './images/types.js';
 import type { RuntimeChoice } from './runtime-choice.js';
 import { LocalVolumeService, type VolumeService } from './volumes/index.js';
 import { volumesAfter } from './volumes-after.js';
@@ -46,6 +48,10 @@ export interface Engine {
   readonly volumes: VolumeService;
   /** The runtime facts (opens the container side of a lazy engine). */
   runtimeInfo(): Promise<RuntimeInfo>;
+  /** The builder's step cache (kept in the metadata database). */
+  readonly buildCache: BuildCache;
+  /** A new image from a container's changes over its image (`docker commit`). */
+  commit(container: string, options?: CommitOptions): Promise<ImageRecord>;
   /** Stops watching containers (they keep running under conmon) and closes the databases. */
   close(): Promise<void>;
 }
@@ -82,6 +88,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     await content.close();
     throw err;
   }
+  const buildCache = openBuildCache(content.metadata);
   return {
     root,
     run,
@@ -92,6 +99,8 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       const { runtime, initBinary } = await openSide();
       return { runtime, initBinary };
     },
+    buildCache,
+    commit: (container, commitOptions = {}) => commitContainer(images, containers, container, commitOptions),
     close: async () => {
       const opened = await side?.catch(() => undefined);
       opened?.service.close();

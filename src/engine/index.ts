@@ -1,11 +1,14 @@
 export { openEngine, DEFAULT_RUN_DIR, type Engine, type EngineOptions, type RuntimeInfo } from './engine.js';
 export type { RuntimeChoice } from './runtime-choice.js';
+export type { BuildCache } from './build-cache.js';
+export type { CommitOptions } from './commit.js';
 export type {
   ArchiveFormat,
   Distribution,
   ImageRecord,
   ImageService,
   ImportOptions,
+  NewImageRequest,
   LoadResult,
   ProgressListener,
   PruneResult,

@@ -49,6 +49,7 @@ export class TreeWalker {
   constructor(
     private readonly root: string,
     private readonly overlay: boolean,
+    private readonly skip?: (name: string, isDirectory: boolean) => boolean,
   ) {}
 
   /**
@@ -111,6 +112,7 @@ export class TreeWalker {
     const mode = Number(stats.mode);
     const kind = mode & S_IFMT;
     if (kind === S_IFSOCK) return;
+    if (this.skip?.(archiveName, kind === S_IFDIR) === true) return;
     const uid = Number(stats.uid);
     const gid = Number(stats.gid);
     const mtime = seconds(stats.mtimeNs);

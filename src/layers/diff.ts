@@ -25,9 +25,15 @@ export { WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './diff-walk.js';
 const MAX_WALK_MS = 20;
 const READ_AHEAD = 4 * BATCH_SIZE;
 
-/** A layer tar of the changes recorded in an overlayfs upper directory. */
-export function diffUpperDir(upper: string): Readable {
-  return new TreeTarStream(upper, true);
+/** Entries a diff leaves out: by archive name (`etc/hosts`), with whether it is a directory. */
+export type DiffSkip = (name: string, isDirectory: boolean) => boolean;
+
+/**
+ * A layer tar of the changes recorded in an overlayfs upper directory; `skip` leaves out
+ * entries (a directory with all it holds), e.g. a running container's mount points.
+ */
+export function diffUpperDir(upper: string, skip?: DiffSkip): Readable {
+  return new TreeTarStream(upper, true, skip);
 }
 
 /** A layer tar of a whole directory tree (no whiteout conversion). */
@@ -40,11 +46,11 @@ class TreeTarStream extends Readable {
   private readonly walker: TreeWalker;
   private readonly batch = new TarBatch();
 
-  constructor(root: string, overlay: boolean) {
+  constructor(root: string, overlay: boolean, skip?: DiffSkip) {
     // Room for a few batches: while the consumer waits on its own I/O (a file write on the
     // thread pool), the walk goes on filling the next ones instead of idling.
     super({ highWaterMark: READ_AHEAD });
-    this.walker = new TreeWalker(root, overlay);
+    this.walker = new TreeWalker(root, overlay, skip);
   }
 
   override _read(): void {

@@ -1,7 +1,7 @@
 export { applyLayer, type ApplyOptions, type ApplyResult, type WhiteoutMode } from './apply.js';
 export { openLayerStream } from './decompress.js';
 export { TarReader, type TarEntryHandler, type TarEntrySink, type TarHeader as TarReadHeader } from './tar-reader.js';
-export { diffUpperDir, tarDirectory, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './diff.js';
+export { diffUpperDir, tarDirectory, WHITEOUT_OPAQUE, WHITEOUT_PREFIX, type DiffSkip } from './diff.js';
 export {
   Snapshotter,
   type ActiveSnapshot,

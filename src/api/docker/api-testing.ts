@@ -36,6 +36,8 @@ export async function startTestApi(containers: FakeContainers, volumes: VolumeSe
       runtime: { name: 'runc', path: '/usr/bin/runc', command: ['/usr/bin/runc'], available: { runc: '/usr/bin/runc' } },
       initBinary: undefined,
     }),
+    buildCache: { get: () => undefined, put: () => undefined, clear: () => 0 },
+    commit: () => Promise.reject(new Error('commit is not faked')),
     close: async () => undefined,
   };
   const api = dockerApi(engine, { version: 'test', id: 'test-id' }, { stats: { intervalMs: 20 } });

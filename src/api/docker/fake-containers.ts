@@ -327,6 +327,17 @@ export class FakeContainers implements ContainerService {
     this.calls.push(['putArchive', path, Buffer.concat(chunks).toString(), options]);
   }
 
+  async withRootfs<T>(idOrName: string, use: (rootfs: string) => Promise<T>): Promise<T> {
+    await this.get(idOrName);
+    return use('/nonexistent');
+  }
+
+  async changes(idOrName: string): Promise<Readable> {
+    await this.get(idOrName);
+    this.calls.push(['changes', idOrName]);
+    return Readable.from([Buffer.from('layer-bytes')]);
+  }
+
   onEvent(listener: (event: ContainerEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

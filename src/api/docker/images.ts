@@ -91,7 +91,10 @@ export function imageRoutes(router: Router, engine: Engine): void {
   router.add('GET', /^\/images\/json$/, async ({ res, query }) => {
     const filters = parseFilters(query);
     const dangling = filters.get('dangling')?.[0];
-    let list = await images.list(dangling === undefined ? {} : { dangling: dangling === 'true' || dangling === '1' });
+    let list = await images.list({
+      ...(dangling === undefined ? {} : { dangling: dangling === 'true' || dangling === '1' }),
+      ...(queryFlag(query, 'all') ? { all: true } : {}),
+    });
     const references = filters.get('reference');
     if (references?.length) {
       list = list.filter((image) =>
@@ -168,16 +171,18 @@ export function imageRoutes(router: Router, engine: Engine): void {
 
   router.add('GET', /^\/images\/(.+)\/history$/, async ({ res, params }) => {
     const image = await images.get(params[0] ?? '');
-    const history = [...(image.config.history ?? [])].reverse();
+    // Each step that is not an empty_layer one made the next layer, bottom up.
+    let layer = 0;
+    const sized = (image.config.history ?? []).map((h) => ({ h, size: h.empty_layer === true ? 0 : (image.layerSizes[layer++] ?? 0) }));
     sendJson(
       res,
       200,
-      history.map((h, i) => ({
+      sized.reverse().map(({ h, size }, i) => ({
         Id: i === 0 ? image.id : '<missing>',
         Created: h.created ? Math.floor(Date.parse(h.created) / 1000) : 0,
         CreatedBy: h.created_by ?? '',
         Tags: i === 0 ? image.names.map(familiarReference) : null,
-        Size: 0,
+        Size: size,
         Comment: h.comment ?? '',
       })),
     );

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Engine } from '../../engine/index.js';
 import { invalidArgument, notFound } from '../../lib/index.js';
+import { buildRoutes, type BuildBackend } from './build.js';
 import { containerArchiveRoutes } from './container-archive.js';
 import { containerIoRoutes } from './container-io.js';
 import { containerStatsRoutes, type StatsOptions } from './container-stats.js';
@@ -37,12 +38,15 @@ export interface DockerApi {
 
 export interface DockerApiOptions {
   stats?: StatsOptions;
+  /** What `POST /build` runs; without it builds are refused. */
+  build?: BuildBackend;
 }
 
 export function dockerApi(engine: Engine, identity: DaemonIdentity, options: DockerApiOptions = {}): DockerApi {
   const router = new Router();
   systemRoutes(router, engine, identity);
   imageRoutes(router, engine);
+  buildRoutes(router, engine, options.build);
   const { containers } = engine;
   containerRoutes(router, containers);
   containerIoRoutes(router, containers);

@@ -70,6 +70,11 @@ export class ContainerArchives {
     });
   }
 
+  /** Runs `use` on the container's root filesystem, mounted for the call if it does not run. */
+  withMountedRootfs<T>(c: StoredContainer, use: (rootfs: string) => Promise<T>): Promise<T> {
+    return this.withRootfs(c.id, use);
+  }
+
   /**
    * Under the container's lock: runs `use` on the root filesystem (mounting it if the
    * container does not run), resolves with its value, then waits for `hold` before the

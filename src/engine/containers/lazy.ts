@@ -62,6 +62,12 @@ export class LazyContainerService implements ContainerService {
   async remove(idOrName: string, options?: { force?: boolean }): Promise<void> {
     return (await this.ready()).remove(idOrName, options);
   }
+  async withRootfs<T>(idOrName: string, use: (rootfs: string) => Promise<T>): Promise<T> {
+    return (await this.ready()).withRootfs(idOrName, use);
+  }
+  async changes(idOrName: string): Promise<Readable> {
+    return (await this.ready()).changes(idOrName);
+  }
   async list(options?: { all?: boolean }): Promise<ContainerRecord[]> {
     return (await this.ready()).list(options);
   }

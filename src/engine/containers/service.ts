@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Metadata } from '../../content/index.js';
-import type { Snapshotter } from '../../layers/index.js';
+import { diffUpperDir, type Snapshotter } from '../../layers/index.js';
 import { conflict, errorKind, failedPrecondition, invalidArgument, isNotFound } from '../../lib/index.js';
 import type { Digest, ImageConfig } from '../../oci/index.js';
 import type { HostInfo } from '../../runtime/index.js';
 import { ContainerArchives } from './archive-service.js';
+import { dropMountPoints, isMountPoint } from './changes.js';
 import { resolveConfig } from './config.js';
 import { containerHandle, notRunning } from './container-handle.js';
 import type { DriverPort, LogReaderPort } from './driver-port.js';
@@ -736,6 +738,44 @@ export class LocalContainerService implements ContainerService {
 
   async putArchive(idOrName: string, containerPath: string, tar: Readable, options: { noOverwriteDirNonDir?: boolean } = {}): Promise<void> {
     return this.archives.putArchive(this.store.find(idOrName), containerPath, tar, idOrName, options);
+  }
+
+  withRootfs<T>(idOrName: string, use: (rootfs: string) => Promise<T>): Promise<T> {
+    return this.archives.withMountedRootfs(this.store.find(idOrName), use);
+  }
+
+  /**
+   * The container's changes to its image as a layer tar (what commit stores). A running
+   * container is paused until the tar has been read, as `docker commit` does. The lock is
+   * held until then, so the container cannot start, stop or be removed meanwhile.
+   */
+  async changes(idOrName: string): Promise<Readable> {
+    const { id, state } = this.store.find(idOrName);
+    if (state.status === 'restarting' || state.status === 'removing') throw conflict(`container ${id.slice(0, 12)} is ${state.status}: it cannot be committed now`);
+    const pausedHere = state.status === 'running';
+    if (pausedHere) await this.pause(id);
+    return new Promise<Readable>((resolve, reject) => {
+      void this.lock
+        .run(id, async () => {
+          const c = this.store.get(id);
+          const { upper, parent } = this.o.snapshots.getActive(id);
+          let diff: Readable;
+          if (c.state.status === 'paused') {
+            diff = diffUpperDir(upper, isMountPoint);
+          } else if (ACTIVE.has(c.state.status)) {
+            throw conflict(`container ${id.slice(0, 12)} is ${c.state.status}: it cannot be committed now`);
+          } else {
+            await dropMountPoints(upper, parent === undefined ? [] : this.o.snapshots.lowerDirs(parent));
+            diff = diffUpperDir(upper);
+          }
+          resolve(diff);
+          await finished(diff).catch(() => undefined);
+        })
+        .catch(reject)
+        .finally(() => {
+          if (pausedHere) void this.unpause(id).catch(() => undefined);
+        });
+    });
   }
 
   /** What the tools need of a container whose process runs. */

@@ -296,6 +296,13 @@ export interface ContainerService {
   statPath(idOrName: string, path: string): Promise<PathStat>;
   getArchive(idOrName: string, path: string): Promise<{ stat: PathStat; tar: Readable }>;
   putArchive(idOrName: string, path: string, tar: Readable, options?: { noOverwriteDirNonDir?: boolean }): Promise<void>;
+  /**
+   * Runs `use` with the container's root filesystem (mounted for the call when it does not
+   * run), under the container's lock: how a build step writes COPY sources into it.
+   */
+  withRootfs<T>(idOrName: string, use: (rootfs: string) => Promise<T>): Promise<T>;
+  /** A container's changes as an uncompressed layer tar (see commit); a running one is paused meanwhile. */
+  changes(idOrName: string): Promise<Readable>;
   /** Lifecycle events (create, start, die, stop, kill, destroy, health_status: …). */
   onEvent(listener: (event: ContainerEvent) => void): () => void;
 }

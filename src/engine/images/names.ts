@@ -9,7 +9,18 @@ import { normalizeReference, parseDigest, type Digest } from '../../oci/index.js
 const danglingPrefix = 'berth-dangling@';
 
 export const danglingName = (manifest: Digest): string => `${danglingPrefix}${manifest}`;
-export const isDanglingName = (name: string): boolean => name.startsWith(danglingPrefix);
+
+/**
+ * A build step's image (Docker's intermediate images): kept for the build cache, hidden
+ * from `images` like the intermediate images `docker images` leaves out without `-a`.
+ */
+const intermediatePrefix = 'berth-build@';
+
+export const intermediateName = (manifest: Digest): string => `${intermediatePrefix}${manifest}`;
+export const isIntermediateName = (name: string): boolean => name.startsWith(intermediatePrefix);
+
+/** A reserved name, never shown as one of the image's names. */
+export const isDanglingName = (name: string): boolean => name.startsWith(danglingPrefix) || isIntermediateName(name);
 
 /**
  * What a user's reference can mean: a name, an image ID prefix, or both (`abc123` could be

@@ -6,7 +6,8 @@ import { formatReference, normalizeReference, parseReference, type Descriptor, t
 import { saveArchive } from './archive-save.js';
 import { loadArchive } from './archive-load.js';
 import { importRootfs } from './import.js';
-import { danglingName, isDanglingName, parseImageQuery } from './names.js';
+import { createImage } from './create.js';
+import { danglingName, intermediateName, isDanglingName, isIntermediateName, parseImageQuery } from './names.js';
 import { resolveTarget, type ResolvedImage } from './resolve.js';
 import { imageChainIds, unpackImage } from './unpack.js';
 import type {
@@ -16,6 +17,7 @@ import type {
   ImageService,
   ImportOptions,
   LoadResult,
+  NewImageRequest,
   ProgressListener,
   PruneResult,
   PullOptions,
@@ -45,10 +47,11 @@ export class LocalImageService implements ImageService {
     private readonly distribution?: Distribution,
   ) {}
 
-  async list(options: { dangling?: boolean } = {}): Promise<ImageRecord[]> {
+  async list(options: { dangling?: boolean; all?: boolean } = {}): Promise<ImageRecord[]> {
     const records = await this.records(this.content.images.list());
-    if (options.dangling === undefined) return records;
-    return records.filter((r) => (r.names.length === 0) === options.dangling);
+    const visible = options.all === true ? records : records.filter((r) => !isIntermediate(r));
+    if (options.dangling === undefined) return visible;
+    return visible.filter((r) => (r.names.length === 0) === options.dangling);
   }
 
   async get(reference: string): Promise<ImageRecord> {
@@ -106,10 +109,10 @@ export class LocalImageService implements ImageService {
     return removed;
   }
 
-  async prune(options: { all?: boolean } = {}): Promise<PruneResult> {
+  async prune(options: { all?: boolean; buildCache?: boolean } = {}): Promise<PruneResult> {
     const removed: RemovedImage[] = [];
     for (const record of await this.records(this.content.images.list())) {
-      if (record.names.length > 0 && !options.all) continue;
+      if (options.buildCache === true ? !isIntermediate(record) : (record.names.length > 0 || isIntermediate(record)) && !options.all) continue;
       if (this.isMounted(record) || (await this.containersUsing(record.id)).length > 0) continue;
       for (const name of record.names) removed.push({ untagged: name });
       await this.deleteImage(record);
@@ -123,6 +126,18 @@ export class LocalImageService implements ImageService {
     const target = await this.content.leases.withLease(async (lease) => {
       const descriptor = await importRootfs(this.content, lease, tar, options);
       await this.setName(name ?? danglingName(descriptor.digest), descriptor);
+      return descriptor;
+    });
+    return this.recordFor(target.digest);
+  }
+
+  async create(request: NewImageRequest): Promise<ImageRecord> {
+    const name = request.reference ? normalizeReference(request.reference) : undefined;
+    const parent = request.parent === undefined ? undefined : await this.resolve((await this.find(request.parent)).record.target);
+    const target = await this.content.leases.withLease(async (lease) => {
+      const descriptor = await createImage(this.content, lease, parent, request);
+      const reserved = request.intermediate === true ? intermediateName(descriptor.digest) : danglingName(descriptor.digest);
+      await this.setName(name ?? reserved, descriptor);
       return descriptor;
     });
     return this.recordFor(target.digest);
@@ -307,6 +322,7 @@ export class LocalImageService implements ImageService {
           manifestMediaType: resolved.manifestMediaType,
           config: resolved.config,
           size: resolved.manifest.layers.reduce((sum, l) => sum + l.size, 0),
+          layerSizes: resolved.manifest.layers.map((l) => l.size),
           recordedAt: entry.updatedAt,
           target: entry.target,
           entries: [],
@@ -374,7 +390,9 @@ export class LocalImageService implements ImageService {
       const dangling = danglingName(target.digest);
       if (images.namesFor(target.digest).includes(dangling)) await images.delete(dangling);
     }
-    if (previous && previous.target.digest !== target.digest && images.namesFor(previous.target.digest).length === 0) {
+    // An image that loses its last name is dangling, also when it was a build's result (as
+    // Docker's `<none>` after a rebuild moves the tag), not a hidden build step.
+    if (previous && previous.target.digest !== target.digest && images.namesFor(previous.target.digest).every(isIntermediateName)) {
       await images.upsert(danglingName(previous.target.digest), previous.target);
     }
   }
@@ -383,6 +401,9 @@ export class LocalImageService implements ImageService {
     for (const entry of record.entries) await this.content.images.delete(entry.name);
   }
 }
+
+/** Only build-step names: an intermediate image nobody tagged. */
+const isIntermediate = (record: StoredImage): boolean => record.names.length === 0 && record.entries.length > 0 && record.entries.every((e) => isIntermediateName(e.name));
 
 const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 const mountKey = (id: Digest): string => `image-${id.replace(/^sha256:/, '')}`;

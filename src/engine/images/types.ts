@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ContentStore } from '../../content/index.js';
-import type { Descriptor, Digest, ImageConfig } from '../../oci/index.js';
+import type { ContainerConfig as ImageExecConfig, Descriptor, Digest, ImageConfig } from '../../oci/index.js';
 
 /** One image as the engine knows it: identified by its config digest, as Docker does. */
 export interface ImageRecord {
@@ -14,6 +14,8 @@ export interface ImageRecord {
   config: ImageConfig;
   /** Sum of the layers' sizes as stored. */
   size: number;
+  /** Each layer's size as stored, bottom first (what `history` shows per step). */
+  layerSizes: number[];
   /** When berth recorded it (Docker's LastTagTime). */
   recordedAt: Date;
 }
@@ -34,6 +36,28 @@ export interface ImportOptions {
   changes?: string[];
 }
 
+/** A new image made of a parent image (or nothing) and one more step (commit, a build step). */
+export interface NewImageRequest {
+  /** Image reference or ID to build on; absent: an image from scratch. */
+  parent?: string;
+  /** The step's changes as an uncompressed tar; absent: a config-only (`empty_layer`) step. */
+  layer?: Readable;
+  /** The new image's execution config, whole (not merged with the parent's). */
+  config: ImageExecConfig;
+  /** The history entry's `created_by`; without it no history entry is added (a blank base). */
+  createdBy?: string;
+  comment?: string;
+  author?: string;
+  /** RFC 3339; now by default. */
+  created?: string;
+  /** For an image from scratch; the parent's platform otherwise. */
+  platform?: { os: string; architecture: string; variant?: string };
+  /** Name it gets; without one it is kept nameless (dangling, or hidden when `intermediate`). */
+  reference?: string;
+  /** A build step's image: kept while the build cache needs it, hidden from list(). */
+  intermediate?: boolean;
+}
+
 export interface LoadResult {
   /** Names of loaded images; images without a name are reported by ID. */
   names: string[];
@@ -43,13 +67,20 @@ export interface LoadResult {
 export type ProgressListener = (message: string) => void;
 
 export interface ImageService {
-  list(options?: { dangling?: boolean }): Promise<ImageRecord[]>;
+  /** Images by name or dangling; `all` adds the build steps' intermediate images (`images -a`). */
+  list(options?: { dangling?: boolean; all?: boolean }): Promise<ImageRecord[]>;
   /** Resolves a name, an ID, an ID prefix or `name@digest`. */
   get(reference: string): Promise<ImageRecord>;
   tag(source: string, target: string): Promise<void>;
   remove(reference: string, options?: { force?: boolean }): Promise<RemovedImage[]>;
-  prune(options?: { all?: boolean }): Promise<PruneResult>;
+  /**
+   * Removes dangling images (every unused one with `all`); with `buildCache`, only the
+   * build steps' intermediate images that no container uses (`builder prune`).
+   */
+  prune(options?: { all?: boolean; buildCache?: boolean }): Promise<PruneResult>;
   importRootfs(tar: Readable, options?: ImportOptions): Promise<ImageRecord>;
+  /** Adds a layer and/or a new config on top of an image (commit and build steps). */
+  create(request: NewImageRequest): Promise<ImageRecord>;
   /** Resolves every reference first (so a missing one fails before any byte), then streams. */
   save(references: string[], format: ArchiveFormat): Promise<Readable>;
   load(archive: Readable, progress?: ProgressListener): Promise<LoadResult>;

@@ -1,0 +1,3 @@
+export { Builder, RunFailure } from './builder.js';
+export { buildFromArchive, removeStaleBuildDirs, type ArchiveBuildOptions } from './archive.js';
+export type { BuildOutput, BuildRequest, BuildResult } from './types.js';
