@@ -11,7 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { rm, rmdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Builder, type BuildRequest } from '../../src/build/index.js';
+import { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { Builder, buildFromArchive, type BuildRequest } from '../../src/build/index.js';
 import { loadDockerignore } from '../../src/build/context/index.js';
 import { openEngine, type Engine } from '../../src/engine/index.js';
 import { mountsUnder } from '../../src/layers/index.js';
@@ -430,4 +432,16 @@ test('a rebuild that moves the tag leaves the old result dangling, as Docker sho
   // `images -a` shows them too.
   const all = await engine.images.list({ all: true });
   assert.ok(all.length > (await engine.images.list()).length);
+});
+
+test('an uploaded context whose Dockerfile links to a host file reads nothing of the host', async () => {
+  const pack = tarStream.pack();
+  pack.entry({ name: 'Dockerfile', type: 'symlink', linkname: '/etc/passwd' });
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  const archive = Readable.from([Buffer.concat(chunks)]);
+  const out = { stream: (): void => undefined, aux: (): void => undefined };
+  const options = { tags: [], buildArgs: {}, labels: {}, noCache: false, pull: false, remove: true, forceRemove: true };
+  await assert.rejects(buildFromArchive(engine, archive, options, out), /Cannot locate specified Dockerfile: Dockerfile$/);
 });

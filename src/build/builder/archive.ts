@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Engine } from '../../engine/index.js';
 import { invalidArgument, isErrno } from '../../lib/index.js';
-import { extractContext } from '../context/index.js';
+import { contextPath, extractContext } from '../context/index.js';
 import { Builder } from './builder.js';
 import type { BuildOutput, BuildRequest, BuildResult } from './types.js';
 
@@ -44,8 +44,10 @@ export async function buildFromArchive(engine: Engine, archive: Readable, option
     await mkdir(contextDir, { mode: 0o755 });
     const context = await extractContext(archive, contextDir);
     const name = options.dockerfile === undefined || options.dockerfile === '' ? 'Dockerfile' : options.dockerfile;
-    const file = path.resolve(context.root, name);
-    if (!file.startsWith(context.root + path.sep)) throw invalidArgument(`the Dockerfile (${name}) must be within the build context`);
+    const lexical = path.resolve(context.root, name);
+    if (!lexical.startsWith(context.root + path.sep)) throw invalidArgument(`the Dockerfile (${name}) must be within the build context`);
+    // Links in the uploaded context are followed only inside it: a Dockerfile linking to a host file reads nothing of the host.
+    const file = contextPath(context.root, name);
     let text: string;
     try {
       text = await readFile(file, 'utf8');
