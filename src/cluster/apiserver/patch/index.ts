@@ -37,7 +37,7 @@ export function applyStrategicMergePatch(_doc: unknown, _patch: unknown, _meta: 
 
 /** A Kubernetes object as JSON; `any` because callers index freely into decoded bodies. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type KubeObject = KubeObject;
+export type KubeObject = Record<string, any>;
 
 export interface ManagedFieldsEntry {
   manager: string;
