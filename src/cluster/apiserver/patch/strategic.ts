@@ -1,9 +1,11 @@
 /**
  * Kubernetes' strategic merge patch: JSON merge patch where lists marked `patchStrategy:
  * merge` merge element-wise (by `patchMergeKey`, or as a set of primitives), plus the
- * directives kubectl's three-way patches carry: `$patch` (replace/merge/delete) in maps and
- * list elements, `$retainKeys`, `$deleteFromPrimitiveList/<field>` and
- * `$setElementOrder/<field>`.
+ * directives kubectl's three-way patches carry: `$patch` (replace/delete; Kubernetes refuses
+ * `merge` as a directive) in maps and list elements, `$retainKeys`,
+ * `$deleteFromPrimitiveList/<field>` and `$setElementOrder/<field>`. Lists are ordered as
+ * Kubernetes orders them: the patch's (or `$setElementOrder`'s) order first, elements only
+ * the server had interleaved by their old positions.
  */
 import { invalidArgument } from '../../../lib/errors.js';
 import { clone, deepEqual, isObject, type JsonObject, type PatchMeta } from './meta.js';
@@ -46,15 +48,19 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: readonly string
     if (directive === 'replace') return mergeMap({}, withoutKey(patch, patchDirective), path, meta);
     // Kubernetes leaves an empty map where a map was deleted.
     if (directive === 'delete') return {};
-    if (directive !== 'merge') {
-      throw invalidArgument(`unknown patch type: ${String(directive)} in map at ${where(path)}`);
-    }
+    throw invalidArgument(`unknown patch type: ${String(directive)} in map at ${where(path)}`);
   }
 
   const retain = patch[retainKeysDirective];
   if (retain !== undefined) {
     if (!Array.isArray(retain) || !retain.every((k) => typeof k === 'string')) {
-      throw invalidArgument(`${retainKeysDirective} at ${where(path)} must be a list of field names`);
+      throw invalidArgument(`invalid patch format of retainKeys at ${where(path)}: ${retainKeysDirective} must be a list of field names`);
+    }
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null || key.startsWith('$')) continue;
+      if (!retain.includes(key)) {
+        throw invalidArgument(`invalid patch format of retainKeys at ${where(path)}: ${key} is not in the ${retainKeysDirective} list`);
+      }
     }
     for (const key of Object.keys(original)) {
       if (!retain.includes(key)) delete original[key];
@@ -126,79 +132,107 @@ function mergeList(
 ): unknown[] {
   if (!strategies(meta, path).includes('merge')) return clone(patch);
 
-  const replaceAt = patch.findIndex((e) => isObject(e) && e[patchDirective] === 'replace');
-  if (replaceAt >= 0) {
-    return mergeList([], patch.filter((_, i) => i !== replaceAt), path, meta, order);
+  const elements = patch.length > 0 ? patch : original;
+  const primitives = !elements.some(isObject);
+  if (!primitives && !elements.every(isObject)) {
+    throw invalidArgument(`list at ${where(path)} mixes maps and primitive values`);
   }
-
-  const primitives = patch.length > 0 ? !patch.some(isObject) : !original.some(isObject);
+  let merged: unknown[];
+  let idOf: (e: unknown) => unknown;
+  let patchIds: unknown[];
+  let serverOrder = original;
   if (primitives) {
-    if (patch.some((e) => isObject(e) || Array.isArray(e))) {
-      throw invalidArgument(`list at ${where(path)} mixes maps and primitive values`);
-    }
-    const merged: unknown[] = [];
+    if (patch.some(Array.isArray)) throw invalidArgument(`list at ${where(path)} holds lists, which cannot merge`);
+    merged = [];
     for (const v of [...original, ...patch]) {
       if (!merged.some((m) => deepEqual(m, v))) merged.push(v);
     }
-    return order ? reorder(original, merged, order, (v) => v) : merged;
+    idOf = (e) => e;
+    patchIds = patch;
+  } else {
+    const mergeKey = meta.lookup(path)?.patchMergeKey;
+    if (!mergeKey) throw invalidArgument(`cannot merge lists without merge key at ${where(path)}`);
+    idOf = (e) => (isObject(e) ? e[mergeKey] : undefined);
+    const plain: JsonObject[] = [];
+    let replace = false;
+    let base = [...original];
+    for (const element of patch) {
+      if (!isObject(element)) continue;
+      const directive = element[patchDirective];
+      if (directive === undefined) {
+        if (element[mergeKey] === undefined) {
+          throw invalidArgument(`map: ${JSON.stringify(element)} does not contain declared merge key: ${mergeKey} (at ${where(path)})`);
+        }
+        plain.push(element);
+      } else if (directive === 'delete') {
+        if (element[mergeKey] === undefined) {
+          throw invalidArgument(`map: ${JSON.stringify(element)} does not contain declared merge key: ${mergeKey} (at ${where(path)})`);
+        }
+        base = base.filter((e) => !deepEqual(idOf(e), element[mergeKey]));
+      } else if (directive === 'replace') {
+        replace = true;
+      } else if (directive === 'merge') {
+        throw invalidArgument(`merging lists cannot yet be specified in the patch (at ${where(path)})`);
+      } else {
+        throw invalidArgument(`unknown patch type: ${String(directive)} in list element at ${where(path)}`);
+      }
+    }
+    if (order) validateOrder(plain.map(idOf), order.map(idOf), path);
+    if (replace) {
+      base = [];
+      serverOrder = plain;
+    }
+    merged = base;
+    for (const element of plain) {
+      const at = merged.findIndex((m) => deepEqual(idOf(m), element[mergeKey]));
+      const current = at >= 0 ? merged[at] : undefined;
+      const next = mergeMap(isObject(current) ? current : {}, element, path, meta);
+      if (at >= 0) merged[at] = next;
+      else merged.push(next);
+    }
+    patchIds = replace ? [] : plain.map(idOf);
   }
+  let result = normalizeOrder(merged, patchIds, serverOrder.map(idOf), idOf);
+  if (order) result = normalizeOrder(result, primitives ? order : order.map(idOf), original.map(idOf), idOf);
+  return result;
+}
 
-  const mergeKey = meta.lookup(path)?.patchMergeKey;
-  if (!mergeKey) throw invalidArgument(`cannot merge the list at ${where(path)}: it has no merge key`);
-  const keyOf = (e: unknown): unknown => (isObject(e) ? e[mergeKey] : undefined);
-  const merged = [...original];
-  for (const element of patch) {
-    if (!isObject(element)) throw invalidArgument(`list at ${where(path)} mixes maps and primitive values`);
-    const key = element[mergeKey];
-    if (key === undefined) {
-      throw invalidArgument(
-        `map: ${JSON.stringify(element)} does not contain declared merge key: ${mergeKey} (at ${where(path)})`,
-      );
-    }
-    const directive = element[patchDirective];
-    if (directive === 'delete') {
-      for (let i = merged.length - 1; i >= 0; i--) if (deepEqual(keyOf(merged[i]), key)) merged.splice(i, 1);
-      continue;
-    }
-    if (directive !== undefined && directive !== 'merge') {
-      throw invalidArgument(`unknown patch type: ${String(directive)} in list element at ${where(path)}`);
-    }
-    const at = merged.findIndex((m) => deepEqual(keyOf(m), key));
-    const current = at >= 0 ? merged[at] : undefined;
-    const next = mergeMap(isObject(current) ? current : {}, withoutKey(element, patchDirective), path, meta);
-    if (at >= 0) merged[at] = next;
-    else merged.push(next);
+/** The elements of a list patch must come in the order `$setElementOrder` gives them. */
+function validateOrder(patchIds: unknown[], orderIds: unknown[], path: readonly string[]): void {
+  let i = 0;
+  for (const id of orderIds) if (i < patchIds.length && deepEqual(patchIds[i], id)) i++;
+  if (i < patchIds.length) {
+    throw invalidArgument(`the order of the list patch at ${where(path)} does not match its ${setElementOrderPrefix}${path.at(-1) ?? ''} list`);
   }
-  return order ? reorder(original, merged, order.map(keyOf), keyOf) : merged;
 }
 
 /**
- * Orders `merged` as `$setElementOrder` asks: the listed elements in the listed order, the
- * elements only the server had kept where they were relative to the listed ones.
+ * Orders a merged list as Kubernetes does: the elements the patch names in the patch's (or
+ * `$setElementOrder`'s) order, the elements only the server had in their old order, the two
+ * interleaved by their old positions where both had one (an element new to the list goes
+ * before server-only elements it meets).
  */
-function reorder(original: unknown[], merged: unknown[], order: unknown[], idOf: (e: unknown) => unknown): unknown[] {
+function normalizeOrder(merged: unknown[], orderIds: unknown[], serverIds: unknown[], idOf: (e: unknown) => unknown): unknown[] {
   const indexIn = (list: unknown[], id: unknown): number => list.findIndex((x) => deepEqual(x, id));
-  const originalIds = original.map(idOf);
-  const listed: unknown[] = [];
+  const named: unknown[] = [];
   const serverOnly: unknown[] = [];
-  for (const e of merged) {
-    const id = idOf(e);
-    if (indexIn(order, id) >= 0 || indexIn(originalIds, id) < 0) listed.push(e);
-    else serverOnly.push(e);
-  }
-  const rank = (e: unknown): number => {
-    const i = indexIn(order, idOf(e));
+  for (const e of merged) (indexIn(orderIds, idOf(e)) >= 0 ? named : serverOnly).push(e);
+  const rank = (list: unknown[]) => (e: unknown): number => {
+    const i = indexIn(list, idOf(e));
     return i < 0 ? Number.MAX_SAFE_INTEGER : i;
   };
-  listed.sort((a, b) => rank(a) - rank(b));
+  const byOrder = rank(orderIds);
+  const byServer = rank(serverIds);
+  named.sort((a, b) => byOrder(a) - byOrder(b));
+  serverOnly.sort((a, b) => byServer(a) - byServer(b));
   const result: unknown[] = [];
   let i = 0;
   let j = 0;
-  while (i < serverOnly.length && j < listed.length) {
-    const serverIdx = indexIn(originalIds, idOf(serverOnly[i]));
-    const listedIdx = indexIn(originalIds, idOf(listed[j]));
-    if (listedIdx >= 0 && serverIdx < listedIdx) result.push(serverOnly[i++]);
-    else result.push(listed[j++]);
+  while (i < serverOnly.length && j < named.length) {
+    const left = indexIn(serverIds, idOf(serverOnly[i]));
+    const right = indexIn(serverIds, idOf(named[j]));
+    if (left >= 0 && right >= 0 && left < right) result.push(serverOnly[i++]);
+    else result.push(named[j++]);
   }
-  return [...result, ...serverOnly.slice(i), ...listed.slice(j)];
+  return [...result, ...serverOnly.slice(i), ...named.slice(j)];
 }
