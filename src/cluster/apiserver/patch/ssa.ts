@@ -149,17 +149,18 @@ function compare(oldValue: unknown, newValue: unknown, meta: PatchMeta): Compari
   const changed = new FieldSet();
   const removed = new FieldSet();
   /** Adds a value that appeared or went: the field itself (unless `self` is false) and
-   *  everything below it; `element` for an associative list's element. */
-  const subtree = (v: unknown, names: string[], path: string[], into: FieldSet, self: boolean, element = false): void => {
-    const collector = new Collector(meta, false, into);
-    if (element) {
-      into.add(path);
-      if (isObject(v)) collector.fields(v, undefined, names, path);
-    } else if (self) {
-      into.add(path);
-      if (isObject(v) || Array.isArray(v)) collector.value(v, undefined, names, path);
-    } else {
-      collector.value(v, undefined, names, path);
+   *  every field and element below it. */
+  const subtree = (v: unknown, names: string[], path: string[], into: FieldSet, self: boolean): void => {
+    if (self) into.add(path);
+    if (isObject(v) && !isAtomicMap(meta, names)) {
+      for (const [k, child] of Object.entries(v)) {
+        if (child !== undefined) subtree(child, [...names, k], [...path, `f:${k}`], into, true);
+      }
+    } else if (Array.isArray(v)) {
+      const kind = listKind(meta, names);
+      if (kind.kind === 'atomic') return;
+      const where = pathString(path);
+      v.forEach((e, i) => subtree(e, names, [...path, elementPathElement(e, kind, i, where, false)], into, true));
     }
   };
   const walk = (o: unknown, n: unknown, names: string[], path: string[]): void => {
@@ -186,11 +187,11 @@ function compare(oldValue: unknown, newValue: unknown, meta: PatchMeta): Compari
         const news = index(n);
         for (const [pe, e] of news) {
           const ep = [...path, pe];
-          if (!olds.has(pe)) subtree(e, names, ep, changed, true, true);
+          if (!olds.has(pe)) subtree(e, names, ep, changed, true);
           else if (kind.kind === 'map') walk(olds.get(pe), e, names, ep);
         }
         for (const [pe, e] of olds) {
-          if (!news.has(pe)) subtree(e, names, [...path, pe], removed, true, true);
+          if (!news.has(pe)) subtree(e, names, [...path, pe], removed, true);
         }
         return;
       }
@@ -203,6 +204,9 @@ function compare(oldValue: unknown, newValue: unknown, meta: PatchMeta): Compari
 
 /** Merges an applied configuration into the live object by the schema's list types. */
 function mergeApplied(live: unknown, applied: unknown, meta: PatchMeta, names: string[]): unknown {
+  // New subtrees merge into nothing, so that their lists are checked and nulls dropped too.
+  if (live === undefined && isObject(applied)) live = {};
+  if (live === undefined && Array.isArray(applied)) live = [];
   if (isObject(live) && isObject(applied) && !isAtomicMap(meta, names)) {
     const out: JsonObject = clone(live);
     for (const [k, v] of Object.entries(applied)) {
@@ -261,20 +265,18 @@ function mergeAssociative(live: unknown[], applied: unknown[], keys: string[], m
   return slots.map((s) => s.value);
 }
 
-/** Removes the value at `path` from `obj` (in place); paths that are not there are ignored. */
+/** Removes the value at `path` from `obj` (in place); paths that are not there are ignored.
+ *  Lists and maps the removal empties go too (below the top level), as they do from
+ *  Kubernetes' objects, whose empty fields are omitted. */
 function removePath(obj: unknown, path: FieldPath, meta: PatchMeta): void {
+  const trail: { container: JsonObject | unknown[]; at: string | number }[] = [];
   let cur: unknown = obj;
   const names: string[] = [];
-  for (let i = 0; i < path.length; i++) {
-    const element = path[i] as string;
-    const last = i === path.length - 1;
+  for (const element of path) {
     const body = element.slice(2);
     if (element.startsWith('f:')) {
-      if (!isObject(cur)) return;
-      if (last) {
-        delete cur[body];
-        return;
-      }
+      if (!isObject(cur) || cur[body] === undefined) return;
+      trail.push({ container: cur, at: body });
       cur = cur[body];
       names.push(body);
       continue;
@@ -283,18 +285,24 @@ function removePath(obj: unknown, path: FieldPath, meta: PatchMeta): void {
     const list: unknown[] = cur;
     let at = -1;
     if (element.startsWith('k:')) {
+      const key = JSON.parse(body) as JsonObject;
       const kind = listKind(meta, names);
-      const keys = kind.kind === 'map' ? kind.keys : Object.keys(JSON.parse(body) as JsonObject);
-      at = list.findIndex((e) => deepEqual(elementKey(e, keys), JSON.parse(body)));
+      const keys = kind.kind === 'map' ? kind.keys : Object.keys(key);
+      at = list.findIndex((e) => deepEqual(elementKey(e, keys), key));
     } else if (element.startsWith('v:')) {
-      at = list.findIndex((e) => deepEqual(e, JSON.parse(body)));
+      const value: unknown = JSON.parse(body);
+      at = list.findIndex((e) => deepEqual(e, value));
     }
     if (at < 0) return;
-    if (last) {
-      list.splice(at, 1);
-      return;
-    }
+    trail.push({ container: list, at });
     cur = list[at];
+  }
+  for (let i = trail.length - 1; i >= 0; i--) {
+    const { container, at } = trail[i] as { container: JsonObject | unknown[]; at: string | number };
+    if (Array.isArray(container)) container.splice(at as number, 1);
+    else delete container[at as string];
+    const emptied = Array.isArray(container) ? container.length === 0 : Object.keys(container).length === 0;
+    if (!emptied || i <= 1) return;
   }
 }
 
@@ -311,10 +319,9 @@ const strippedFields: FieldPath[] = [
   ['f:metadata', 'f:creationTimestamp'],
   ['f:metadata', 'f:selfLink'],
   ['f:metadata', 'f:uid'],
+  ['f:metadata', 'f:clusterName'],
   ['f:metadata', 'f:generation'],
   ['f:metadata', 'f:resourceVersion'],
-  ['f:metadata', 'f:deletionTimestamp'],
-  ['f:metadata', 'f:deletionGracePeriodSeconds'],
 ];
 
 function strip(set: FieldSet, subresource: string | undefined): FieldSet {
@@ -452,7 +459,8 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   // Fields this manager applied before and leaves out now go, unless someone else owns them.
   if (previous) {
     const ownedByOthers = others.reduce((acc, e) => acc.union(e.set), new FieldSet());
-    const dropped = [...previous.set.difference(appliedSet)].sort((a, b) => b.length - a.length);
+    // Parents first: a removed element goes whole, its fields with it.
+    const dropped = [...previous.set.difference(appliedSet)].sort((a, b) => a.length - b.length);
     for (const p of dropped) {
       if (ownedByOthers.hasAtOrBelow(p) || appliedSet.hasAtOrBelow(p)) continue;
       removePath(merged, p, meta);

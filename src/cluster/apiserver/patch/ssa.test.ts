@@ -1,0 +1,370 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isConflict, isInvalidArgument } from '../../../lib/errors.js';
+import { deploymentMeta } from './fixtures.js';
+import {
+  ApplyConflictError,
+  beforeFirstApplyManager,
+  serverSideApply,
+  trackUpdate,
+  type ApplyOptions,
+  type KubeObject,
+  type ManagedFieldsEntry,
+} from './index.js';
+
+const T1 = '2026-01-01T00:00:01Z';
+const T2 = '2026-01-01T00:00:02Z';
+const T3 = '2026-01-01T00:00:03Z';
+
+const apply = (live: KubeObject | undefined, config: KubeObject, manager: string, extra: Partial<ApplyOptions> = {}): KubeObject =>
+  serverSideApply(live, config, { manager, force: false, apiVersion: 'apps/v1', meta: deploymentMeta, now: T1, ...extra });
+
+const update = (old: KubeObject | undefined, next: KubeObject, manager: string, now = T2): KubeObject =>
+  trackUpdate(old, next, { manager, apiVersion: 'apps/v1', meta: deploymentMeta, now });
+
+function config(overrides: { replicas?: number; image?: string; labels?: Record<string, string>; containers?: KubeObject[] } = {}): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'default', labels: overrides.labels ?? { app: 'web' } },
+    spec: {
+      ...(overrides.replicas === undefined ? {} : { replicas: overrides.replicas }),
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          containers: overrides.containers ?? [
+            { name: 'nginx', image: overrides.image ?? 'nginx:1.25', ports: [{ containerPort: 80, protocol: 'TCP' }] },
+          ],
+        },
+      },
+    },
+  };
+}
+
+const entries = (obj: KubeObject): ManagedFieldsEntry[] => obj.metadata.managedFields ?? [];
+const entry = (obj: KubeObject, manager: string, operation = 'Apply'): ManagedFieldsEntry | undefined =>
+  entries(obj).find((e) => e.manager === manager && e.operation === operation);
+
+/** Whether the FieldsV1 tree holds the path (element by element). */
+function owns(e: ManagedFieldsEntry | undefined, ...path: string[]): boolean {
+  let node: unknown = e?.fieldsV1;
+  for (const p of path) {
+    if (typeof node !== 'object' || node === null || !(p in node)) return false;
+    node = (node as Record<string, unknown>)[p];
+  }
+  return true;
+}
+
+function conflictOf(fn: () => unknown): ApplyConflictError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ApplyConflictError, `expected an ApplyConflictError, got ${String(err)}`);
+    assert.ok(isConflict(err));
+    return err;
+  }
+  assert.fail('the apply succeeded');
+}
+
+const nginx = 'k:{"name":"nginx"}';
+
+test('apply on create records the applied fields in FieldsV1 form', () => {
+  const out = apply(undefined, config({ replicas: 2 }), 'kubectl');
+  assert.equal(out.spec.replicas, 2);
+  assert.deepEqual(entries(out), [
+    {
+      manager: 'kubectl',
+      operation: 'Apply',
+      apiVersion: 'apps/v1',
+      time: T1,
+      fieldsType: 'FieldsV1',
+      fieldsV1: {
+        'f:metadata': { 'f:labels': { 'f:app': {} } },
+        'f:spec': {
+          'f:replicas': {},
+          'f:selector': {},
+          'f:template': {
+            'f:metadata': { 'f:labels': { 'f:app': {} } },
+            'f:spec': {
+              'f:containers': {
+                [nginx]: {
+                  '.': {},
+                  'f:image': {},
+                  'f:name': {},
+                  'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {}, 'f:protocol': {} } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  ]);
+});
+
+test('server-maintained fields are never owned', () => {
+  const cfg = config({ replicas: 1 });
+  Object.assign(cfg.metadata, { uid: 'u1', resourceVersion: '7', generation: 3, creationTimestamp: T1, managedFields: [{ bogus: true }] });
+  cfg.status = { replicas: 1 };
+  const out = apply(undefined, cfg, 'kubectl');
+  const fields = entry(out, 'kubectl')?.fieldsV1 as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(fields).sort(), ['f:metadata', 'f:spec']);
+  assert.deepEqual(Object.keys(fields['f:metadata'] ?? {}), ['f:labels']);
+  // The applied managedFields are ignored, not stored.
+  assert.equal(entries(out).length, 1);
+
+  const created = update(undefined, { ...cfg, metadata: { ...cfg.metadata, managedFields: undefined } }, 'kubectl-create');
+  const createdFields = entry(created, 'kubectl-create', 'Update')?.fieldsV1 as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(createdFields).sort(), ['f:metadata', 'f:spec']);
+  assert.deepEqual(Object.keys(createdFields['f:metadata'] ?? {}), ['f:labels']);
+  // A status subresource write does own status.
+  const status = trackUpdate(created, { ...created, status: { replicas: 2 } }, {
+    manager: 'controller',
+    apiVersion: 'apps/v1',
+    meta: deploymentMeta,
+    now: T3,
+    subresource: 'status',
+  });
+  const statusEntry = entries(status).find((e) => e.manager === 'controller');
+  assert.equal(statusEntry?.subresource, 'status');
+  assert.deepEqual(statusEntry?.fieldsV1, { 'f:status': { 'f:replicas': {} } });
+});
+
+test('re-applying the same configuration changes nothing and conflicts with nobody', () => {
+  const first = apply(undefined, config({ replicas: 2 }), 'kubectl');
+  const again = apply(first, config({ replicas: 2 }), 'kubectl', { now: T2 });
+  assert.deepEqual({ ...again, metadata: { ...again.metadata, managedFields: undefined } }, { ...first, metadata: { ...first.metadata, managedFields: undefined } });
+  assert.deepEqual(entry(again, 'kubectl')?.fieldsV1, entry(first, 'kubectl')?.fieldsV1);
+  assert.equal(entry(again, 'kubectl')?.time, T2);
+});
+
+test('two appliers of different fields both keep theirs', () => {
+  const first = apply(undefined, config({ replicas: 2 }), 'kubectl');
+  const second = apply(first, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { team: 'a' } } }, 'labeller', { now: T2 });
+  assert.deepEqual(second.metadata.labels, { app: 'web', team: 'a' });
+  assert.equal(second.spec.replicas, 2);
+  assert.ok(owns(entry(second, 'labeller'), 'f:metadata', 'f:labels', 'f:team'));
+  assert.ok(!owns(entry(second, 'labeller'), 'f:metadata', 'f:labels', 'f:app'));
+  assert.ok(owns(entry(second, 'kubectl'), 'f:spec', 'f:replicas'));
+  assert.deepEqual(entries(second).map((e) => e.manager), ['kubectl', 'labeller'], 'sorted by operation, then time');
+});
+
+test('changing a field another applier owns conflicts, naming manager and field', () => {
+  const first = apply(undefined, config({ replicas: 2 }), 'kubectl');
+  const err = conflictOf(() => apply(first, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 5 } }, 'hpa'));
+  assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
+  assert.deepEqual(err.conflicts, [{ manager: 'kubectl', field: '.spec.replicas', message: 'conflict with "kubectl"' }]);
+});
+
+test('conflicts with an Update manager say which API version it used; several are listed by manager', () => {
+  const created = update(undefined, config({ replicas: 2 }), 'kubectl-client-side-apply', T1);
+  const err = conflictOf(() => apply(created, config({ replicas: 3 }), 'kubectl'));
+  assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+
+  const labelled = apply(created, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { app: 'web', tier: 'x' } } }, 'labeller', { now: T2 });
+  const many = conflictOf(() => apply(labelled, config({ replicas: 3, image: 'nginx:1.26', labels: { app: 'web', tier: 'y' } }), 'kubectl'));
+  assert.equal(
+    many.message,
+    'Apply failed with 3 conflicts: conflicts with "kubectl-client-side-apply" using apps/v1:\n' +
+      '- .spec.replicas\n' +
+      '- .spec.template.spec.containers[name="nginx"].image\n' +
+      'conflicts with "labeller":\n' +
+      '- .metadata.labels.tier',
+  );
+  assert.deepEqual(many.conflicts.map((c) => `${c.manager} ${c.field}`).sort(), [
+    'kubectl-client-side-apply .spec.replicas',
+    'kubectl-client-side-apply .spec.template.spec.containers[name="nginx"].image',
+    'labeller .metadata.labels.tier',
+  ]);
+});
+
+test('force takes ownership of conflicting fields', () => {
+  const first = apply(undefined, config({ replicas: 2 }), 'kubectl');
+  const forced = apply(first, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 5 } }, 'hpa', { force: true, now: T2 });
+  assert.equal(forced.spec.replicas, 5);
+  assert.ok(owns(entry(forced, 'hpa'), 'f:spec', 'f:replicas'));
+  assert.ok(!owns(entry(forced, 'kubectl'), 'f:spec', 'f:replicas'));
+  assert.ok(owns(entry(forced, 'kubectl'), 'f:spec', 'f:selector'));
+  // kubectl now applying without replicas does not remove the hpa's value.
+  const reapplied = apply(forced, config(), 'kubectl', { now: T3 });
+  assert.equal(reapplied.spec.replicas, 5);
+});
+
+test('fields the manager applied before and omits now are removed, unless someone else owns them', () => {
+  const first = apply(undefined, config({ replicas: 2, labels: { app: 'web', tier: 'front', env: 'prod' } }), 'kubectl');
+  // Another applier agrees on env (same value: shared ownership, no conflict).
+  const shared = apply(first, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { env: 'prod' } } }, 'other', { now: T2 });
+  assert.ok(owns(entry(shared, 'kubectl'), 'f:metadata', 'f:labels', 'f:env'));
+  assert.ok(owns(entry(shared, 'other'), 'f:metadata', 'f:labels', 'f:env'));
+
+  const dropped = apply(shared, config({ labels: { app: 'web' } }), 'kubectl', { now: T3 });
+  assert.deepEqual(dropped.metadata.labels, { app: 'web', env: 'prod' }, 'tier removed, env kept for its other owner');
+  assert.equal('replicas' in dropped.spec, false, 'replicas removed');
+  assert.ok(!owns(entry(dropped, 'kubectl'), 'f:metadata', 'f:labels', 'f:env'));
+  assert.ok(owns(entry(dropped, 'other'), 'f:metadata', 'f:labels', 'f:env'));
+});
+
+test('associative lists: elements merge by key, each manager keeps its own elements and fields', () => {
+  const first = apply(undefined, config(), 'kubectl');
+  const sidecar = apply(
+    first,
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { template: { spec: { containers: [{ name: 'log', image: 'fluent:1' }, { name: 'nginx', env: [{ name: 'X', value: '1' }] }] } } },
+    },
+    'injector',
+    { now: T2 },
+  );
+  const cs = sidecar.spec.template.spec.containers as KubeObject[];
+  assert.deepEqual(cs.map((c) => c.name), ['log', 'nginx']);
+  assert.deepEqual(cs[1], { name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80, protocol: 'TCP' }], env: [{ name: 'X', value: '1' }] });
+  const injector = entry(sidecar, 'injector');
+  assert.ok(owns(injector, 'f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"log"}', '.'));
+  assert.ok(owns(injector, 'f:spec', 'f:template', 'f:spec', 'f:containers', nginx, 'f:env', 'k:{"name":"X"}', 'f:value'));
+  assert.ok(!owns(injector, 'f:spec', 'f:template', 'f:spec', 'f:containers', nginx, 'f:image'));
+
+  // kubectl changes its image: no conflict, the injected parts stay.
+  const bumped = apply(sidecar, config({ image: 'nginx:1.26' }), 'kubectl', { now: T3 });
+  const bumpedCs = bumped.spec.template.spec.containers as KubeObject[];
+  assert.deepEqual(bumpedCs.map((c) => `${c.name}=${c.image}`), ['log=fluent:1', 'nginx=nginx:1.26']);
+  assert.deepEqual(bumpedCs[1]?.env, [{ name: 'X', value: '1' }]);
+
+  // The injector drops its sidecar: the element goes, the env it set on nginx goes too.
+  const noSidecar = apply(bumped, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } }, 'injector', { now: T3 });
+  assert.deepEqual(noSidecar.spec.template.spec.containers, [{ name: 'nginx', image: 'nginx:1.26', ports: [{ containerPort: 80, protocol: 'TCP' }] }]);
+  assert.equal(entry(noSidecar, 'injector'), undefined, 'an entry with no fields is dropped');
+});
+
+test('a container the applier omits now is removed with its fields', () => {
+  const two = apply(undefined, config({ containers: [{ name: 'nginx', image: 'n:1' }, { name: 'side', image: 's:1' }] }), 'kubectl');
+  const one = apply(two, config({ containers: [{ name: 'nginx', image: 'n:1' }] }), 'kubectl', { now: T2 });
+  assert.deepEqual(one.spec.template.spec.containers, [{ name: 'nginx', image: 'n:1' }]);
+  assert.ok(!owns(entry(one, 'kubectl'), 'f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"side"}'));
+});
+
+test('a defaulted key field does not split an element: ports keyed by containerPort and protocol', () => {
+  const cfg = config({ containers: [{ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80, name: 'http' }] }] });
+  const created = apply(undefined, cfg, 'kubectl');
+  // The server defaults the protocol after the apply.
+  const live = structuredClone(created);
+  live.spec.template.spec.containers[0].ports[0].protocol = 'TCP';
+  const out = apply(live, cfg, 'kubectl', { now: T2 });
+  assert.deepEqual(out.spec.template.spec.containers[0].ports, [{ containerPort: 80, name: 'http', protocol: 'TCP' }]);
+  assert.ok(owns(entry(out, 'kubectl'), 'f:spec', 'f:template', 'f:spec', 'f:containers', nginx, 'f:ports', 'k:{"containerPort":80,"protocol":"TCP"}', 'f:name'));
+  assert.ok(!owns(entry(out, 'kubectl'), 'f:spec', 'f:template', 'f:spec', 'f:containers', nginx, 'f:ports', 'k:{"containerPort":80,"protocol":"TCP"}', 'f:protocol'));
+});
+
+test('a key field the applier stops setting is removed like any other field it owned', () => {
+  const first = apply(undefined, config(), 'kubectl');
+  const cfg = config({ containers: [{ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }] });
+  const out = apply(first, cfg, 'kubectl', { now: T2 });
+  // Defaulting puts TCP back in a real server.
+  assert.deepEqual(out.spec.template.spec.containers[0].ports, [{ containerPort: 80 }]);
+});
+
+test('set lists own each value (v:), atomic lists are owned whole', () => {
+  const cfg = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', finalizers: ['a.io/x'] }, spec: { template: { spec: { containers: [{ name: 'nginx', args: ['-v'] }] } } } };
+  const first = apply(undefined, cfg, 'one');
+  const second = apply(first, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', finalizers: ['b.io/y'] } }, 'two', { now: T2 });
+  assert.deepEqual(second.metadata.finalizers, ['a.io/x', 'b.io/y']);
+  assert.ok(owns(entry(second, 'one'), 'f:metadata', 'f:finalizers', 'v:"a.io/x"'));
+  assert.ok(owns(entry(second, 'two'), 'f:metadata', 'f:finalizers', 'v:"b.io/y"'));
+  assert.deepEqual((entry(second, 'one')?.fieldsV1 as KubeObject)['f:spec']['f:template']['f:spec']['f:containers'][nginx]['f:args'], {});
+  const err = conflictOf(() =>
+    apply(second, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers: [{ name: 'nginx', args: ['-q'] }] } } } }, 'two'),
+  );
+  assert.equal(err.conflicts[0]?.field, '.spec.template.spec.containers[name="nginx"].args');
+});
+
+test('Update writes take the fields they change from appliers; removed fields leave every set', () => {
+  const applied = apply(undefined, config({ replicas: 2, labels: { app: 'web', tier: 'a' } }), 'kubectl');
+  const scaled = structuredClone(applied);
+  scaled.spec.replicas = 4;
+  delete scaled.metadata.labels.tier;
+  const out = update(applied, scaled, 'kubectl-scale');
+  const scaler = entry(out, 'kubectl-scale', 'Update');
+  assert.deepEqual(scaler?.fieldsV1, { 'f:spec': { 'f:replicas': {} } });
+  assert.equal(scaler?.time, T2);
+  assert.ok(!owns(entry(out, 'kubectl'), 'f:spec', 'f:replicas'));
+  assert.ok(!owns(entry(out, 'kubectl'), 'f:metadata', 'f:labels', 'f:tier'));
+  assert.ok(owns(entry(out, 'kubectl'), 'f:metadata', 'f:labels', 'f:app'));
+  assert.deepEqual(entries(out).map((e) => `${e.operation}:${e.manager}`), ['Apply:kubectl', 'Update:kubectl-scale']);
+
+  // The applier re-applying its old replicas now conflicts with the scaler.
+  const err = conflictOf(() => apply(out, config({ replicas: 2, labels: { app: 'web', tier: 'a' } }), 'kubectl'));
+  assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas');
+});
+
+test('Update records added maps and elements with their own "." entries and keeps earlier fields of the same manager', () => {
+  const created = update(undefined, config({ replicas: 1 }), 'kubectl-create', T1);
+  const fields = entry(created, 'kubectl-create', 'Update')?.fieldsV1 as KubeObject;
+  assert.deepEqual(fields['f:metadata'], { 'f:labels': { '.': {}, 'f:app': {} } });
+  assert.ok(owns(entry(created, 'kubectl-create', 'Update'), 'f:spec', 'f:template', 'f:spec', 'f:containers', nginx, '.'));
+
+  const edited = structuredClone(created);
+  edited.metadata.annotations = { note: 'x' };
+  const out = update(created, edited, 'kubectl-create', T3);
+  const e = entry(out, 'kubectl-create', 'Update');
+  assert.ok(owns(e, 'f:metadata', 'f:annotations', 'f:note'));
+  assert.ok(owns(e, 'f:spec', 'f:replicas'), 'earlier fields kept');
+  assert.equal(e?.time, T3);
+  assert.equal(entries(out).length, 1);
+
+  // An update that changes nothing leaves the entry (and its time) alone.
+  const same = update(out, structuredClone(out), 'kubectl-create', '2026-01-02T00:00:00Z');
+  assert.deepEqual(same.metadata.managedFields, out.metadata.managedFields);
+});
+
+test('Update managers of different API versions are separate entries; appliers are one whatever the version', () => {
+  const created = update(undefined, config({ replicas: 1 }), 'ctl', T1);
+  const next = structuredClone(created);
+  next.spec.replicas = 2;
+  const out = trackUpdate(created, next, { manager: 'ctl', apiVersion: 'apps/v1beta2', meta: deploymentMeta, now: T2 });
+  assert.deepEqual(entries(out).map((e) => e.apiVersion), ['apps/v1', 'apps/v1beta2']);
+  const a1 = apply(undefined, config({ replicas: 1 }), 'kubectl');
+  const a2 = apply(a1, config({ replicas: 1 }), 'kubectl', { apiVersion: 'apps/v1beta2', now: T2 });
+  assert.deepEqual(entries(a2).map((e) => `${e.manager}@${e.apiVersion}`), ['kubectl@apps/v1beta2']);
+});
+
+test('a writer may replace managedFields wholesale', () => {
+  const applied = apply(undefined, config({ replicas: 2 }), 'kubectl');
+  const cleared = { ...structuredClone(applied), metadata: { ...structuredClone(applied.metadata), managedFields: [] } };
+  const out = update(applied, cleared, 'editor');
+  assert.equal(out.metadata.managedFields, undefined);
+  const bad = { ...structuredClone(applied), metadata: { ...structuredClone(applied.metadata), managedFields: [{ manager: 'x', operation: 'Frob' }] } };
+  assert.throws(() => update(applied, bad, 'editor'), (err: unknown) => isInvalidArgument(err) && /managedFields\[0\]/.test(String(err)));
+});
+
+test('an object without managedFields is handed to before-first-apply on its first apply', () => {
+  const live = config({ replicas: 3 });
+  const err = conflictOf(() => apply(live, config({ replicas: 5 }), 'kubectl'));
+  assert.equal(err.message, `Apply failed with 1 conflict: conflict with "${beforeFirstApplyManager}" using apps/v1: .spec.replicas`);
+  const out = apply(live, config({ replicas: 3 }), 'kubectl');
+  assert.ok(owns(entry(out, beforeFirstApplyManager, 'Update'), 'f:spec', 'f:replicas'));
+  assert.ok(owns(entry(out, 'kubectl'), 'f:spec', 'f:replicas'));
+});
+
+test('bad applied configurations are refused', () => {
+  assert.throws(
+    () => apply(undefined, config({ containers: [{ image: 'x' }] }), 'kubectl'),
+    (err: unknown) => isInvalidArgument(err) && /containers\[0\]: associative list with keys \[name\] has an element without any key field/.test(String(err)),
+  );
+  assert.throws(
+    () => apply(undefined, config({ containers: [{ name: 'a' }, { name: 'a' }] }), 'kubectl'),
+    (err: unknown) => isInvalidArgument(err) && /duplicate entries for key \[name="a"\]/.test(String(err)),
+  );
+});
+
+test('inputs are not modified', () => {
+  const live = apply(undefined, config({ replicas: 2 }), 'kubectl');
+  const cfg = config({ replicas: 3 });
+  const liveBefore = structuredClone(live);
+  const cfgBefore = structuredClone(cfg);
+  apply(live, cfg, 'other', { force: true });
+  update(live, cfg, 'other');
+  assert.deepEqual(live, liveBefore);
+  assert.deepEqual(cfg, cfgBefore);
+});
