@@ -4,6 +4,13 @@
  * custom resources and OpenAPI v3 documents.
  */
 import type { PatchMeta } from '../patch/index.js';
+import { crdStrategy } from './crd.js';
+import { deploymentStrategy, daemonSetStrategy, replicaSetStrategy, statefulSetStrategy } from './kinds/apps.js';
+import {
+  configMapStrategy, endpointsStrategy, eventStrategy, namespaceStrategy, nodeStrategy, pvcStrategy, secretStrategy, serviceAccountStrategy, serviceStrategy,
+} from './kinds/core.js';
+import { endpointSliceStrategy, eventsV1Strategy, hpaStrategy, ingressStrategy, leaseStrategy, pdbStrategy } from './kinds/other.js';
+import { podStrategy } from './kinds/pod.js';
 
 /** A Kubernetes object as decoded JSON. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -70,29 +77,23 @@ export interface FieldSelector {
   requirements: { field: string; op: '=' | '!='; value: string }[];
 }
 
+/** Every built-in kind, one Strategy each (core, apps, autoscaling, policy, networking, coordination, discovery, events, apiextensions). */
 export function builtinStrategies(): Strategy[] {
-  throw new Error('not implemented');
+  return [
+    namespaceStrategy(), podStrategy(), serviceStrategy(), endpointsStrategy(), configMapStrategy(), secretStrategy(), nodeStrategy(),
+    eventStrategy(), serviceAccountStrategy(), pvcStrategy(),
+    deploymentStrategy(), replicaSetStrategy(), daemonSetStrategy(), statefulSetStrategy(),
+    hpaStrategy(), pdbStrategy(), ingressStrategy(), leaseStrategy(), endpointSliceStrategy(), eventsV1Strategy(), crdStrategy(),
+  ];
 }
 
-/** Strategy for a CustomResourceDefinition's version (validation/pruning/defaulting from its openAPIV3Schema, x-kubernetes-* extensions, printer columns, scale/status subresources). */
-export function customResourceStrategy(_crd: KubeObject, _version: string): Strategy {
-  throw new Error('not implemented');
-}
-
-/** OpenAPI v3 document for one group version. */
-export function openapiV3Document(_group: string, _version: string, _strategies: Strategy[]): KubeObject {
-  throw new Error('not implemented');
-}
-
-/** Parses a label selector string (`a=b,c!=d,e in (f,g),!h`); throws invalid argument. */
-export function parseLabelSelector(_s: string): LabelSelector {
-  throw new Error('not implemented');
-}
-
-export function labelSelectorFromObject(_sel: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }): LabelSelector {
-  throw new Error('not implemented');
-}
-
-export function parseFieldSelector(_s: string): FieldSelector {
-  throw new Error('not implemented');
-}
+/** Strategy for a CustomResourceDefinition's version (validation/pruning/defaulting from its openAPIV3Schema, x-kubernetes-* extensions, printer columns, scale/status subresources). `default()` also prunes unknown fields; call `unknownFields()` before it. */
+export { customResourceStrategy } from './crd.js';
+/** OpenAPI v3 document for one group version (paths with operations carrying x-kubernetes-group-version-kind and x-kubernetes-action, the fieldValidation/dryRun/fieldManager/force parameters, and component schemas with patch extensions). */
+export { openapiV3Document } from './openapi.js';
+/** Label selectors (`a=b,c in (d),!e`), metav1.LabelSelector objects, field selectors; parse errors are invalid-argument errors. `formatLabelSelector` renders a LabelSelector object as Kubernetes prints it (Scale status.selector, SELECTOR columns). */
+export { formatLabelSelector, labelSelectorFromObject, parseFieldSelector, parseLabelSelector } from './selectors.js';
+/** The message of a 422 Status: `Pod "x" is invalid: [spec.containers[0].image: Required value, …]`. Each FieldCause.message is the body after the field (`Required value`). */
+export { invalidMessage } from './causes.js';
+/** kubectl's HumanDuration (`5m10s`, `3d4h`). */
+export { humanDuration } from './duration.js';
