@@ -136,7 +136,9 @@ test('re-applying the same configuration changes nothing and conflicts with nobo
   const again = apply(first, config({ replicas: 2 }), 'kubectl', { now: T2 });
   assert.deepEqual({ ...again, metadata: { ...again.metadata, managedFields: undefined } }, { ...first, metadata: { ...first.metadata, managedFields: undefined } });
   assert.deepEqual(entry(again, 'kubectl')?.fieldsV1, entry(first, 'kubectl')?.fieldsV1);
-  assert.equal(entry(again, 'kubectl')?.time, T2);
+  assert.equal(entry(again, 'kubectl')?.time, T1, 'a no-op apply leaves the time alone');
+  const changed = apply(again, config({ replicas: 3 }), 'kubectl', { now: T3 });
+  assert.equal(entry(changed, 'kubectl')?.time, T3);
 });
 
 test('two appliers of different fields both keep theirs', () => {
@@ -345,6 +347,33 @@ test('an object without managedFields is handed to before-first-apply on its fir
   const out = apply(live, config({ replicas: 3 }), 'kubectl');
   assert.ok(owns(entry(out, beforeFirstApplyManager, 'Update'), 'f:spec', 'f:replicas'));
   assert.ok(owns(entry(out, 'kubectl'), 'f:spec', 'f:replicas'));
+});
+
+test('only another applier keeps a dropped field: an Update manager\'s claim does not, and it loses the field', () => {
+  // kubectl-client-side-apply set replicas; the server-side applier took them over by
+  // applying the same value (shared), then drops them.
+  const created = update(undefined, config({ replicas: 3 }), 'kubectl-client-side-apply', T1);
+  const sharedApply = apply(created, config({ replicas: 3 }), 'kubectl', { now: T2 });
+  assert.ok(owns(entry(sharedApply, 'kubectl-client-side-apply', 'Update'), 'f:spec', 'f:replicas'));
+  assert.ok(owns(entry(sharedApply, 'kubectl'), 'f:spec', 'f:replicas'));
+  const dropped = apply(sharedApply, config(), 'kubectl', { now: T3 });
+  assert.equal('replicas' in dropped.spec, false);
+  assert.ok(!owns(entry(dropped, 'kubectl-client-side-apply', 'Update'), 'f:spec', 'f:replicas'));
+});
+
+test('status in a main-resource apply neither conflicts with nor is owned against the status writer', () => {
+  const live = apply(undefined, config({ replicas: 1 }), 'kubectl');
+  const withStatus = trackUpdate(live, { ...structuredClone(live), status: { replicas: 1 } }, {
+    manager: 'controller',
+    apiVersion: 'apps/v1',
+    meta: deploymentMeta,
+    now: T2,
+    subresource: 'status',
+  });
+  const cfg = { ...config({ replicas: 1 }), status: { replicas: 9 } };
+  const out = apply(withStatus, cfg, 'kubectl', { now: T3 });
+  assert.ok(!owns(entry(out, 'kubectl'), 'f:status'));
+  assert.ok(owns(entries(out).find((e) => e.manager === 'controller'), 'f:status', 'f:replicas'));
 });
 
 test('bad applied configurations are refused', () => {

@@ -433,19 +433,31 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   }
   const base = withoutManagedFields(liveObj);
 
-  let merged = mergeApplied(base, config, meta, []) as KubeObject;
+  const merged = mergeApplied(base, config, meta, []) as KubeObject;
   const appliedSet = strip(fieldSetOf(config, meta, true, merged), subresource);
 
-  const self: Entry = { manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, time: opts.now, subresource, set: appliedSet };
-  const selfId = identity(self);
+  const selfId = identity({ manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, subresource });
   const previous = entries.find((e) => identity(e) === selfId);
   const others = entries.filter((e) => identity(e) !== selfId);
 
+  // Fields this manager applied before and leaves out now go, unless another applier owns
+  // them too (an Update manager's claim does not keep them, as in Kubernetes).
+  if (previous) {
+    const ownedByAppliers = others.filter((e) => e.operation === 'Apply').reduce((acc, e) => acc.union(e.set), new FieldSet());
+    // Parents first: a removed element goes whole, its fields with it.
+    const dropped = [...previous.set.difference(appliedSet)].sort((a, b) => a.length - b.length);
+    for (const p of dropped) {
+      if (ownedByAppliers.hasAtOrBelow(p) || appliedSet.hasAtOrBelow(p)) continue;
+      removePath(merged, p, meta);
+    }
+  }
+
   // Conflicts: fields this apply changes that someone else owns.
-  const { changed } = compare(base, merged, meta);
+  const diff = compare(base, merged, meta);
+  const changed = strip(diff.changed, subresource);
   const conflicts: { entry: Entry; path: FieldPath }[] = [];
   for (const entry of others) {
-    for (const p of entry.set.intersection(changed).intersection(appliedSet)) conflicts.push({ entry, path: p });
+    for (const p of entry.set.intersection(changed)) conflicts.push({ entry, path: p });
   }
   if (conflicts.length > 0 && !opts.force) {
     conflicts.sort((a, b) => (pathString(a.path) < pathString(b.path) ? -1 : 1));
@@ -454,21 +466,19 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
       conflictMessage(conflicts),
     );
   }
-  for (const c of conflicts) c.entry.set = c.entry.set.difference(new FieldSet([c.path]));
-
-  // Fields this manager applied before and leaves out now go, unless someone else owns them.
-  if (previous) {
-    const ownedByOthers = others.reduce((acc, e) => acc.union(e.set), new FieldSet());
-    // Parents first: a removed element goes whole, its fields with it.
-    const dropped = [...previous.set.difference(appliedSet)].sort((a, b) => a.length - b.length);
-    for (const p of dropped) {
-      if (ownedByOthers.hasAtOrBelow(p) || appliedSet.hasAtOrBelow(p)) continue;
-      removePath(merged, p, meta);
-    }
+  // Forced: the conflicting fields change hands. Removed fields leave every set.
+  const removed = strip(diff.removed, subresource);
+  for (const entry of others) {
+    let set = entry.set.difference(changed);
+    for (const p of removed) set = set.withoutSubtree(p);
+    entry.set = set;
   }
 
-  merged = withManagedFields(merged, [...others, self]);
-  return merged;
+  // The applier's time moves only when the object changes (or the entry is new).
+  const unchanged = diff.changed.size === 0 && diff.removed.size === 0;
+  const time = previous && unchanged ? previous.time : opts.now;
+  const self: Entry = { manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, time, subresource, set: appliedSet };
+  return withManagedFields(merged, [...others, self]);
 }
 
 /** After a non-apply write (create/update/patch): records the fields `manager` changed in
