@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { decodeProtobufObject } from './protobuf.js';
 import { ApiError, badRequest } from './status.js';
 import type { PatchType } from './objects.js';
 
@@ -38,7 +39,8 @@ export function decodeObjectBody(body: Buffer, contentType: string | undefined):
   let value: unknown;
   if (type === 'application/json' || type === '' || type === '*/*') value = parseJson(body);
   else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') value = parseYamlBody(body);
-  else throw unsupported(type, ['application/json', 'application/yaml']);
+  else if (type === 'application/vnd.kubernetes.protobuf') value = decodeProtobufObject(body);
+  else throw unsupported(type, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest("Object 'Kind' is missing in the request body: expected one object");
   return value as Record<string, unknown>;
 }

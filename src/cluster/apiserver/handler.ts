@@ -237,6 +237,7 @@ export class ApiHandler {
         if (type === 'strategic' && this.o.registry.isCustom(s)) {
           throw new ApiError(415, 'UnsupportedMediaType', 'strategic merge patch is not supported for custom resources: use application/merge-patch+json or application/apply-patch+yaml');
         }
+        if (type === 'apply' && !q.get('fieldManager')) throw badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
         const opts = { ...writeOptions(q, req), force: q.get('force') === 'true' };
         if (rp.subresource === 'scale') return sendJson(res, 200, await writeScale(objects, scope, name, { type, patch }, opts), undefined, opts.warnings);
         const result = await objects.patch(scope, name, type, patch, opts, rp.subresource);
