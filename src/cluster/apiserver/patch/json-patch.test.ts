@@ -77,21 +77,24 @@ test('a failing patch leaves the document untouched', () => {
   const before = structuredClone(doc);
   patchError(doc, [
     { op: 'remove', path: '/metadata/labels/app' },
-    { op: 'replace', path: '/spec/nothing', value: 1 },
+    { op: 'replace', path: '/spec/nothing/deeper', value: 1 },
   ]);
   assert.deepEqual(doc, before);
 });
 
 test('errors name the path as Kubernetes does', () => {
   const cases: [unknown[], string, number][] = [
-    [[{ op: 'replace', path: '/spec/replicas', value: 3 }], 'replace operation does not apply: doc is missing key: /spec/replicas: missing value', 0],
+    [[{ op: 'replace', path: '/spec/containers/2', value: {} }], 'replace operation does not apply: doc is missing key: /spec/containers/2: missing value', 0],
+    [[{ op: 'replace', path: '/status/phase', value: 'x' }], 'replace operation does not apply: doc is missing path: /status/phase: missing value', 0],
     [[{ op: 'add', path: '/spec/x/y', value: 1 }], 'add operation does not apply: doc is missing path: "/spec/x/y": missing value', 0],
     [[{ op: 'remove', path: '/metadata/labels/none' }], "error in remove for path: '/metadata/labels/none': Unable to remove nonexistent key: none: missing value", 0],
-    [[{ op: 'test', path: '/spec/containers/0/image', value: 'a:1' }, { op: 'remove', path: '/spec/containers/5' }], "error in remove for path: '/spec/containers/5': Unable to remove invalid index: 5: invalid index referenced", 1],
+    [[{ op: 'test', path: '/spec/containers/0/image', value: 'a:1' }, { op: 'remove', path: '/spec/containers/5' }], "error in remove for path: '/spec/containers/5': Unable to access invalid index: 5: invalid index referenced", 1],
     [[{ op: 'add', path: '/spec/containers/9', value: {} }], "error in add for path: '/spec/containers/9': Unable to access invalid index: 9: invalid index referenced", 0],
     [[{ op: 'frob', path: '/spec' }], 'Unexpected kind: frob', 0],
-    [[{ op: 'move', from: '/spec/none', path: '/spec/x' }], "error in move for path: 'none': unable to get nonexistent key: none: missing value", 0],
-    [[{ op: 'copy', from: '/nope/x', path: '/spec/x' }], 'copy operation does not apply: doc is missing from path: "/nope/x": missing value', 0],
+    [[{ op: 'move', from: '/spec/none', path: '/spec/x' }], "error in move for path: 'none': Unable to remove nonexistent key: none: missing value", 0],
+    [[{ op: 'copy', from: '/nope/x', path: '/spec/x' }], "copy operation does not apply: doc is missing from path: /nope/x: missing value", 0],
+    [[{ op: 'copy', from: '/spec/none', path: '/spec/x' }], "error in copy for from: '/spec/none': Unable to copy nonexistent key: none: missing value", 0],
+    [[{ op: 'add', path: '/spec/containers/x', value: {} }], 'error in add for path: \'/spec/containers/x\': value was not a proper array index: \'x\': strconv.Atoi: parsing "x": invalid syntax', 0],
     [[{ op: 'move', from: '/spec', path: '/spec/containers/0/spec' }], 'move operation does not apply: path /spec/containers/0/spec is inside from path /spec', 0],
   ];
   for (const [ops, message, index] of cases) {
@@ -117,6 +120,10 @@ test('the root can be replaced, tested and added', () => {
   assert.deepEqual(applyJsonPatch({ a: 1 }, [{ op: 'test', path: '', value: { a: 1 } }]), { a: 1 });
   assert.deepEqual(applyJsonPatch([1], [{ op: 'add', path: '/-', value: 2 }]), [1, 2]);
   assert.match(patchError({ a: 1 }, [{ op: 'replace', path: '', value: 3 }]).message, /value must be object or array/);
+});
+
+test('replace sets a missing object key, as Kubernetes\' json-patch does', () => {
+  assert.deepEqual(applyJsonPatch({ spec: {} }, [{ op: 'replace', path: '/spec/replicas', value: 3 }]), { spec: { replicas: 3 } });
 });
 
 test('negative indices count from the end, as Kubernetes allows', () => {

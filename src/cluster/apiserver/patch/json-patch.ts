@@ -130,15 +130,17 @@ function fail(message: string): never {
   throw new ApplyFailure(message);
 }
 
+/** The value at `key`; undefined for a missing object key (the operation using it decides). */
 function get(con: Container, key: string): unknown {
-  if (Array.isArray(con)) {
-    const idx = arrayIndex(key, con.length);
-    if (idx === undefined) fail(`strconv.Atoi: parsing "${key}": invalid syntax`);
-    if (idx >= con.length) fail(`Unable to access invalid index: ${key}: invalid index referenced`);
-    return con[idx];
-  }
-  if (!Object.hasOwn(con, key)) fail(`unable to get nonexistent key: ${key}: missing value`);
-  return con[key];
+  if (Array.isArray(con)) return con[checkedIndex(con, key)];
+  return Object.hasOwn(con, key) ? con[key] : undefined;
+}
+
+function checkedIndex(con: unknown[], key: string): number {
+  const idx = arrayIndex(key, con.length);
+  if (idx === undefined) fail(`strconv.Atoi: parsing "${key}": invalid syntax`);
+  if (idx >= con.length) fail(`Unable to access invalid index: ${key}: invalid index referenced`);
+  return idx;
 }
 
 function add(con: Container, key: string, value: unknown): void {
@@ -148,7 +150,7 @@ function add(con: Container, key: string, value: unknown): void {
       return;
     }
     const idx = arrayIndex(key, con.length + 1);
-    if (idx === undefined) fail(`strconv.Atoi: parsing "${key}": invalid syntax`);
+    if (idx === undefined) fail(`value was not a proper array index: '${key}': strconv.Atoi: parsing "${key}": invalid syntax`);
     if (idx > con.length) fail(`Unable to access invalid index: ${key}: invalid index referenced`);
     con.splice(idx, 0, value);
     return;
@@ -158,10 +160,7 @@ function add(con: Container, key: string, value: unknown): void {
 
 function remove(con: Container, key: string): void {
   if (Array.isArray(con)) {
-    const idx = arrayIndex(key, con.length);
-    if (idx === undefined) fail(`strconv.Atoi: parsing "${key}": invalid syntax`);
-    if (idx >= con.length) fail(`Unable to remove invalid index: ${key}: invalid index referenced`);
-    con.splice(idx, 1);
+    con.splice(checkedIndex(con, key), 1);
     return;
   }
   if (!Object.hasOwn(con, key)) fail(`Unable to remove nonexistent key: ${key}: missing value`);
@@ -169,14 +168,8 @@ function remove(con: Container, key: string): void {
 }
 
 function set(con: Container, key: string, value: unknown): void {
-  if (Array.isArray(con)) {
-    const idx = arrayIndex(key, con.length);
-    if (idx === undefined) fail(`strconv.Atoi: parsing "${key}": invalid syntax`);
-    if (idx >= con.length) fail(`Unable to access invalid index: ${key}: invalid index referenced`);
-    con[idx] = value;
-    return;
-  }
-  con[key] = value;
+  if (Array.isArray(con)) con[checkedIndex(con, key)] = value;
+  else con[key] = value;
 }
 
 /** Applies one operation to `root` in place and returns the (possibly new) root. */
@@ -210,7 +203,9 @@ function applyOne(root: Container, op: Operation): Container {
       if (path === '') return asContainer(clone(op.value), 'replace');
       const at = findContainer(root, path);
       if (!at) fail(`replace operation does not apply: doc is missing path: ${path}: missing value`);
-      if (childOf(at.con, at.key) === undefined) {
+      // Kubernetes' json-patch (v4) lets replace set a missing object key; only a missing
+      // array index fails.
+      if (Array.isArray(at.con) && childOf(at.con, at.key) === undefined) {
         fail(`replace operation does not apply: doc is missing key: ${path}: missing value`);
       }
       set(at.con, at.key, clone(op.value));
@@ -244,10 +239,11 @@ function applyOne(root: Container, op: Operation): Container {
     case 'copy': {
       const from = op.from as string;
       const src = from === '' ? undefined : findContainer(root, from);
-      if (from !== '' && !src) fail(`copy operation does not apply: doc is missing from path: "${from}": missing value`);
+      if (from !== '' && !src) fail(`copy operation does not apply: doc is missing from path: ${from}: missing value`);
       let value: unknown;
       try {
         value = src ? get(src.con, src.key) : root;
+        if (value === undefined) fail(`Unable to copy nonexistent key: ${src?.key ?? ''}: missing value`);
       } catch (err) {
         if (err instanceof ApplyFailure) fail(`error in copy for from: '${from}': ${err.message}`);
         throw err;
