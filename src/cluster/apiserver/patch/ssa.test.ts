@@ -331,13 +331,20 @@ test('Update managers of different API versions are separate entries; appliers a
   assert.deepEqual(entries(a2).map((e) => `${e.manager}@${e.apiVersion}`), ['kubectl@apps/v1beta2']);
 });
 
-test('a writer may replace managedFields wholesale', () => {
+test('a writer may replace managedFields; [{}] clears them, an empty or broken list keeps the stored ones', () => {
   const applied = apply(undefined, config({ replicas: 2 }), 'kubectl');
-  const cleared = { ...structuredClone(applied), metadata: { ...structuredClone(applied.metadata), managedFields: [] } };
-  const out = update(applied, cleared, 'editor');
-  assert.equal(out.metadata.managedFields, undefined);
-  const bad = { ...structuredClone(applied), metadata: { ...structuredClone(applied.metadata), managedFields: [{ manager: 'x', operation: 'Frob' }] } };
-  assert.throws(() => update(applied, bad, 'editor'), (err: unknown) => isInvalidArgument(err) && /managedFields\[0\]/.test(String(err)));
+  const withFields = (managedFields: unknown): KubeObject => ({ ...structuredClone(applied), metadata: { ...structuredClone(applied.metadata), managedFields } });
+
+  assert.equal(update(applied, withFields([{}]), 'editor').metadata.managedFields, undefined);
+  assert.deepEqual(update(applied, withFields([]), 'editor').metadata.managedFields, applied.metadata.managedFields);
+  assert.deepEqual(update(applied, withFields([{ manager: 'x', operation: 'Frob' }]), 'editor').metadata.managedFields, applied.metadata.managedFields);
+  assert.deepEqual(update(applied, withFields(undefined), 'editor').metadata.managedFields, applied.metadata.managedFields);
+
+  const replaced = [{ manager: 'mover', operation: 'Apply', apiVersion: 'apps/v1', time: T1, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }];
+  assert.deepEqual(update(applied, withFields(replaced), 'editor').metadata.managedFields, replaced);
+
+  // Stored managedFields that do not decode are an error, not silently dropped.
+  assert.throws(() => apply(withFields([{ manager: 'x', operation: 'Apply', fieldsV1: { bad: {} } }]), config(), 'kubectl'), (err: unknown) => isInvalidArgument(err) && /invalid FieldsV1 element "bad"/.test(String(err)));
 });
 
 test('an object without managedFields is handed to before-first-apply on its first apply', () => {

@@ -332,24 +332,47 @@ function strip(set: FieldSet, subresource: string | undefined): FieldSet {
 }
 
 function decodeEntries(obj: KubeObject | undefined): Entry[] {
-  const raw: unknown = obj?.metadata?.managedFields;
+  return decodeList(obj?.metadata?.managedFields, false);
+}
+
+/** Decodes managedFields; `blankAllowed` accepts entries without manager or operation (the
+ *  `[{}]` that clears managedFields) as empty Update entries. */
+function decodeList(raw: unknown, blankAllowed: boolean): Entry[] {
   if (!Array.isArray(raw)) return [];
   return raw.map((e, i): Entry => {
-    if (!isObject(e) || typeof e.manager !== 'string' || (e.operation !== 'Apply' && e.operation !== 'Update')) {
+    if (!isObject(e)) throw invalidArgument(`metadata.managedFields[${i}]: must be an object`);
+    const manager = e.manager ?? (blankAllowed ? '' : undefined);
+    const operation = e.operation ?? (blankAllowed ? 'Update' : undefined);
+    if (typeof manager !== 'string' || (operation !== 'Apply' && operation !== 'Update')) {
       throw invalidArgument(`metadata.managedFields[${i}]: must have a manager and an operation of Apply or Update`);
     }
     if (e.fieldsType !== undefined && e.fieldsType !== 'FieldsV1') {
       throw invalidArgument(`metadata.managedFields[${i}].fieldsType: Unsupported value: ${JSON.stringify(e.fieldsType)}: supported values: "FieldsV1"`);
     }
     return {
-      manager: e.manager,
-      operation: e.operation,
+      manager,
+      operation,
       apiVersion: typeof e.apiVersion === 'string' ? e.apiVersion : '',
       time: typeof e.time === 'string' ? e.time : '',
       subresource: typeof e.subresource === 'string' && e.subresource !== '' ? e.subresource : undefined,
       set: fromFieldsV1(e.fieldsV1 ?? {}),
     };
   });
+}
+
+/** The managedFields an Update starts from: the writer's own when it sent usable ones (so
+ *  `[{}]` clears them), else the stored ones. Like Kubernetes, an empty list or a broken
+ *  one does not clear them: clients unaware of managedFields must not lose them. */
+function entriesForUpdate(oldObj: KubeObject | undefined, newObj: KubeObject): Entry[] {
+  const given: unknown = newObj.metadata?.managedFields;
+  if (Array.isArray(given) && given.length > 0 && !deepEqual(given, oldObj?.metadata?.managedFields)) {
+    try {
+      return decodeList(given, true);
+    } catch {
+      // Fall back to the stored ones below.
+    }
+  }
+  return decodeEntries(oldObj);
 }
 
 function encodeEntries(entries: Entry[]): ManagedFieldsEntry[] {
@@ -487,10 +510,7 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
 export function trackUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, opts: UpdateOptions): KubeObject {
   const { meta, subresource } = opts;
   const result = clone(newObj);
-  // A writer may replace managedFields wholesale (Kubernetes lets it); otherwise they carry on.
-  const given: unknown = newObj.metadata?.managedFields;
-  const sameAsOld = deepEqual(given, oldObj?.metadata?.managedFields);
-  let entries = decodeEntries(given === undefined || sameAsOld ? oldObj : newObj);
+  let entries = entriesForUpdate(oldObj, newObj);
 
   const { changed, removed } = compare(withoutManagedFields(oldObj ?? {}), withoutManagedFields(newObj), meta);
   const gained = strip(changed, subresource);
