@@ -105,13 +105,12 @@ test('apply on create records the applied fields in FieldsV1 form', () => {
 
 test('server-maintained fields are never owned', () => {
   const cfg = config({ replicas: 1 });
-  Object.assign(cfg.metadata, { uid: 'u1', resourceVersion: '7', generation: 3, creationTimestamp: T1, managedFields: [{ bogus: true }] });
+  Object.assign(cfg.metadata, { uid: 'u1', resourceVersion: '7', generation: 3, creationTimestamp: T1 });
   cfg.status = { replicas: 1 };
   const out = apply(undefined, cfg, 'kubectl');
   const fields = entry(out, 'kubectl')?.fieldsV1 as Record<string, Record<string, unknown>>;
   assert.deepEqual(Object.keys(fields).sort(), ['f:metadata', 'f:spec']);
   assert.deepEqual(Object.keys(fields['f:metadata'] ?? {}), ['f:labels']);
-  // The applied managedFields are ignored, not stored.
   assert.equal(entries(out).length, 1);
 
   const created = update(undefined, { ...cfg, metadata: { ...cfg.metadata, managedFields: undefined } }, 'kubectl-create');
@@ -327,7 +326,7 @@ test('Update managers of different API versions are separate entries; appliers a
   const out = trackUpdate(created, next, { manager: 'ctl', apiVersion: 'apps/v1beta2', meta: deploymentMeta, now: T2 });
   assert.deepEqual(entries(out).map((e) => e.apiVersion), ['apps/v1', 'apps/v1beta2']);
   const a1 = apply(undefined, config({ replicas: 1 }), 'kubectl');
-  const a2 = apply(a1, config({ replicas: 1 }), 'kubectl', { apiVersion: 'apps/v1beta2', now: T2 });
+  const a2 = apply(a1, { ...config({ replicas: 1 }), apiVersion: 'apps/v1beta2' }, 'kubectl', { apiVersion: 'apps/v1beta2', now: T2 });
   assert.deepEqual(entries(a2).map((e) => `${e.manager}@${e.apiVersion}`), ['kubectl@apps/v1beta2']);
 });
 
@@ -384,6 +383,13 @@ test('status in a main-resource apply neither conflicts with nor is owned agains
 });
 
 test('bad applied configurations are refused', () => {
+  const withManagedFields = config();
+  withManagedFields.metadata.managedFields = [];
+  assert.throws(() => apply(undefined, withManagedFields, 'kubectl'), (err: unknown) => isInvalidArgument(err) && /^BerthError: metadata.managedFields must be nil$/.test(String(err)));
+  assert.throws(
+    () => apply(undefined, { ...config(), apiVersion: 'apps/v1beta1' }, 'kubectl'),
+    (err: unknown) => isInvalidArgument(err) && /Specified patch version: apps\/v1beta1, expected: apps\/v1/.test(String(err)),
+  );
   assert.throws(
     () => apply(undefined, config({ containers: [{ image: 'x' }] }), 'kubectl'),
     (err: unknown) => isInvalidArgument(err) && /containers\[0\]: associative list with keys \[name\] has an element without any key field/.test(String(err)),

@@ -442,6 +442,12 @@ function conflictMessage(conflicts: { entry: Entry; path: FieldPath }[]): string
  *  fields, and invalid argument for an unusable configuration. Neither input is modified. */
 export function serverSideApply(live: KubeObject | undefined, applied: KubeObject, opts: ApplyOptions): KubeObject {
   if (!isObject(applied)) throw invalidArgument('the applied configuration must be an object');
+  if (typeof applied.apiVersion === 'string' && applied.apiVersion !== opts.apiVersion) {
+    throw invalidArgument(`Incorrect version specified in apply patch. Specified patch version: ${applied.apiVersion}, expected: ${opts.apiVersion}`);
+  }
+  if (isObject(applied.metadata) && applied.metadata.managedFields !== undefined && applied.metadata.managedFields !== null) {
+    throw invalidArgument('metadata.managedFields must be nil');
+  }
   const { meta, subresource } = opts;
   const config = clone(applied);
   if (isObject(config.metadata)) delete config.metadata.managedFields;
