@@ -89,6 +89,11 @@ test('$setElementOrder alone reorders, interleaving server-only elements by thei
   assert.deepEqual(names(containers(before)), ['sidecar', 'web', 'third']);
 });
 
+test('$setElementOrder for a list that does not merge changes nothing', () => {
+  const out = smp(deployment(), { spec: { template: { spec: { containers: [{ name: 'web', '$setElementOrder/args': ['x'] }] } } } });
+  assert.deepEqual((containers(out)[0] as Obj).args, ['-g', 'daemon off;']);
+});
+
 test('nested lists merge by their own keys: ports by containerPort, env by name', () => {
   const out = smp(deployment(), {
     spec: {

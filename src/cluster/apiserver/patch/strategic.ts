@@ -110,7 +110,8 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: readonly string
 
   // An order without a list patch only reorders what is there.
   for (const [field, order] of orders) {
-    if (patch[field] === undefined && Array.isArray(original[field])) {
+    const merging = strategies(meta, [...path, field]).includes('merge');
+    if (merging && patch[field] === undefined && Array.isArray(original[field])) {
       original[field] = mergeList(original[field] as unknown[], [], [...path, field], meta, order);
     }
   }
