@@ -5,7 +5,8 @@ import { ApiError, badRequest } from './status.js';
  * clients send that way (`create configmap|secret|namespace|serviceaccount`, the Eviction
  * `drain` posts). Answers are always JSON, which those clients accept too. Only the fields
  * of these kinds are known; anything else is refused with 415 so the client can say so.
- * Go's generated encoders write empty strings of plain fields: those read as absent.
+ * Go's generated encoders write the zero values of plain fields: those read as absent.
+ * Fields outside these schemas are refused (415) unless they hold the zero value.
  */
 
 type FieldType = 'string' | 'bytes' | 'bool' | 'int' | 'time' | 'stringMap' | 'bytesMap' | { message: Schema };
@@ -49,7 +50,45 @@ const deleteOptions: Schema = {
   5: { name: 'dryRun', type: 'string', repeated: true },
 };
 
+const stringField = (name: string): Field => ({ name, type: 'string' });
+const labelSelector: Schema = { 1: { name: 'matchLabels', type: 'stringMap' } };
+const containerPort: Schema = { 1: stringField('name'), 2: { name: 'hostPort', type: 'int' }, 3: { name: 'containerPort', type: 'int' }, 4: stringField('protocol'), 5: stringField('hostIP') };
+const envVar: Schema = { 1: stringField('name'), 2: stringField('value') };
+const container: Schema = {
+  1: stringField('name'),
+  2: stringField('image'),
+  3: { name: 'command', type: 'string', repeated: true },
+  4: { name: 'args', type: 'string', repeated: true },
+  5: stringField('workingDir'),
+  6: { name: 'ports', type: { message: containerPort }, repeated: true },
+  7: { name: 'env', type: { message: envVar }, repeated: true },
+  13: stringField('terminationMessagePath'),
+  14: stringField('imagePullPolicy'),
+  20: stringField('terminationMessagePolicy'),
+};
+const podSpec: Schema = {
+  2: { name: 'containers', type: { message: container }, repeated: true },
+  3: stringField('restartPolicy'),
+  4: { name: 'terminationGracePeriodSeconds', type: 'int' },
+  6: stringField('dnsPolicy'),
+  7: { name: 'nodeSelector', type: 'stringMap' },
+  8: stringField('serviceAccountName'),
+  10: stringField('nodeName'),
+  19: stringField('schedulerName'),
+};
+const podTemplateSpec: Schema = { 1: metadata, 2: { name: 'spec', type: { message: podSpec } } };
+const deploymentSpec: Schema = {
+  1: { name: 'replicas', type: 'int' },
+  2: { name: 'selector', type: { message: labelSelector } },
+  3: { name: 'template', type: { message: podTemplateSpec } },
+  4: { name: 'strategy', type: { message: { 1: stringField('type') } } },
+  5: { name: 'minReadySeconds', type: 'int' },
+  6: { name: 'revisionHistoryLimit', type: 'int' },
+  9: { name: 'progressDeadlineSeconds', type: 'int' },
+};
+
 const kinds: Record<string, Schema> = {
+  'apps/v1/Deployment': { 1: metadata, 2: { name: 'spec', type: { message: deploymentSpec } } },
   'v1/ConfigMap': { 1: metadata, 2: { name: 'data', type: 'stringMap' }, 3: { name: 'binaryData', type: 'bytesMap' }, 4: { name: 'immutable', type: 'bool' } },
   'v1/Secret': { 1: metadata, 2: { name: 'data', type: 'bytesMap' }, 3: { name: 'type', type: 'string' }, 4: { name: 'stringData', type: 'stringMap' }, 5: { name: 'immutable', type: 'bool' } },
   'v1/Namespace': { 1: metadata, 2: { name: 'spec', type: { message: { 1: { name: 'finalizers', type: 'string', repeated: true } } } } },
@@ -106,7 +145,9 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
     const field = schema[tag >> 3];
     const wire = tag & 7;
     if (!field) {
-      r.skip(wire);
+      // Go's encoders write plain fields even when empty; a field we do not know is
+      // refused unless it carries the zero value, so nothing is dropped silently.
+      if (!isZeroField(r, wire)) throw new ApiError(415, 'UnsupportedMediaType', `protobuf field ${tag >> 3} is not supported by this server; send application/json`);
       continue;
     }
     const value = decodeValue(r, field.type, wire);
@@ -114,9 +155,41 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
       const [k, v] = value as [string, unknown];
       ((out[field.name] ??= {}) as Record<string, unknown>)[k] = v;
     } else if (field.repeated) ((out[field.name] ??= []) as unknown[]).push(value);
-    else if (value !== '') out[field.name] = value;
+    else if (!isOmitted(field, value)) out[field.name] = value;
   }
   return out;
+}
+
+/** Go writes every plain field; as JSON's omitempty would, empty strings, false, zero numbers and the zero time are left out (a replica count of 0 is meant). */
+function isOmitted(field: Field, value: unknown): boolean {
+  if (field.name === 'replicas') return false;
+  return value === '' || value === false || value === 0 || value === zeroTime;
+}
+
+const zeroTime = '1970-01-01T00:00:00Z';
+
+/** Reads one field and tells whether it holds the zero value: 0, empty, or a message of zero fields. */
+function isZeroField(r: Reader, wire: number): boolean {
+  if (wire === 0) return r.varint() === 0n;
+  if (wire !== 2) {
+    const start = r.pos;
+    r.skip(wire);
+    return r.buf.subarray(start, r.pos).every((b) => b === 0);
+  }
+  return isZeroMessage(r.bytes());
+}
+
+function isZeroMessage(buf: Buffer): boolean {
+  const r = new Reader(buf);
+  try {
+    while (!r.done) {
+      const tag = Number(r.varint());
+      if (!isZeroField(r, tag & 7)) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function decodeValue(r: Reader, type: FieldType, wire: number): unknown {
