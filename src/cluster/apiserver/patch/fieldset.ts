@@ -11,18 +11,25 @@ import { isObject, type JsonObject } from './meta.js';
 export type FieldPath = readonly string[];
 
 export class FieldSet {
-  private readonly paths = new Map<string, FieldPath>();
+  private readonly paths: Map<string, FieldPath>;
 
   constructor(paths: Iterable<FieldPath> = []) {
+    this.paths = new Map();
     for (const p of paths) this.add(p);
   }
 
+  private static of(entries: Iterable<[string, FieldPath]>): FieldSet {
+    const set = new FieldSet();
+    for (const [k, p] of entries) set.paths.set(k, p);
+    return set;
+  }
+
   add(path: FieldPath): void {
-    this.paths.set(JSON.stringify(path), path);
+    this.paths.set(keyOf(path), path);
   }
 
   has(path: FieldPath): boolean {
-    return this.paths.has(JSON.stringify(path));
+    return this.paths.has(keyOf(path));
   }
 
   get size(): number {
@@ -34,31 +41,41 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this, ...other]);
+    return FieldSet.of([...this.paths, ...other.paths]);
   }
 
   difference(other: FieldSet): FieldSet {
-    return new FieldSet([...this].filter((p) => !other.has(p)));
+    return FieldSet.of([...this.paths].filter(([k]) => !other.paths.has(k)));
   }
 
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet([...this].filter((p) => other.has(p)));
+    return FieldSet.of([...this.paths].filter(([k]) => other.paths.has(k)));
   }
 
   /** Whether the set holds `path` or a path below it. */
   hasAtOrBelow(path: FieldPath): boolean {
-    for (const p of this) if (startsWith(p, path)) return true;
+    for (const p of this.paths.values()) if (startsWith(p, path)) return true;
     return false;
   }
 
   /** The set without `prefix` and every path below it. */
   withoutSubtree(prefix: FieldPath): FieldSet {
-    return new FieldSet([...this].filter((p) => !startsWith(p, prefix)));
+    return FieldSet.of([...this.paths].filter(([, p]) => !startsWith(p, prefix)));
   }
 
-  equals(other: FieldSet): boolean {
-    return this.size === other.size && [...this].every((p) => other.has(p));
+  /** The set without the given paths and everything below them. */
+  withoutSubtrees(prefixes: FieldSet): FieldSet {
+    if (prefixes.size === 0) return this;
+    return FieldSet.of([...this.paths].filter(([, p]) => !p.some((_, i) => prefixes.paths.has(keyOf(p.slice(0, i + 1))))));
   }
+}
+
+/** A path's map key: its elements joined by NUL. Elements never start with a control
+ *  character, so a path whose elements hold a NUL themselves is keyed by its JSON behind a
+ *  marker no joined key starts with. */
+function keyOf(path: FieldPath): string {
+  for (const e of path) if (e.includes('\u0000')) return `\u0001${JSON.stringify(path)}`;
+  return path.join('\u0000');
 }
 
 export function startsWith(path: FieldPath, prefix: FieldPath): boolean {

@@ -202,13 +202,14 @@ function compare(oldValue: unknown, newValue: unknown, meta: PatchMeta): Compari
   return { changed, removed };
 }
 
-/** Merges an applied configuration into the live object by the schema's list types. */
+/** Merges an applied configuration into the live object by the schema's list types. The
+ *  result shares parts with both inputs: clone it before changing it. */
 function mergeApplied(live: unknown, applied: unknown, meta: PatchMeta, names: string[]): unknown {
   // New subtrees merge into nothing, so that their lists are checked and nulls dropped too.
   if (live === undefined && isObject(applied)) live = {};
   if (live === undefined && Array.isArray(applied)) live = [];
   if (isObject(live) && isObject(applied) && !isAtomicMap(meta, names)) {
-    const out: JsonObject = clone(live);
+    const out: JsonObject = { ...live };
     for (const [k, v] of Object.entries(applied)) {
       if (v === undefined) continue;
       if (v === null) delete out[k];
@@ -219,13 +220,13 @@ function mergeApplied(live: unknown, applied: unknown, meta: PatchMeta, names: s
   if (Array.isArray(live) && Array.isArray(applied)) {
     const kind = listKind(meta, names);
     if (kind.kind === 'set') {
-      const out = clone(live);
-      for (const v of applied) if (!out.some((x) => deepEqual(x, v))) out.push(clone(v));
+      const out = [...live];
+      for (const v of applied) if (!out.some((x) => deepEqual(x, v))) out.push(v);
       return out;
     }
     if (kind.kind === 'map') return mergeAssociative(live, applied, kind.keys, meta, names);
   }
-  return clone(applied);
+  return applied;
 }
 
 function mergeAssociative(live: unknown[], applied: unknown[], keys: string[], meta: PatchMeta, names: string[]): unknown[] {
@@ -239,7 +240,7 @@ function mergeAssociative(live: unknown[], applied: unknown[], keys: string[], m
   }
   // Live elements stay where they are; new ones go after the applied element before them
   // (or before the first live element the configuration also has).
-  const slots = live.map((value, liveIndex) => ({ value: clone(value), liveIndex }));
+  const slots = live.map((value, liveIndex) => ({ value, liveIndex }));
   const taken = new Set<number>();
   let cursor = -1;
   for (const element of applied) {
@@ -449,20 +450,18 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
     throw invalidArgument('metadata.managedFields must be nil');
   }
   const { meta, subresource } = opts;
-  const config = clone(applied);
-  if (isObject(config.metadata)) delete config.metadata.managedFields;
-
-  const liveObj: KubeObject = live === undefined ? {} : clone(live);
+  // Inputs are only read; the merged object is cloned before anything changes it.
+  const config = withoutManagedFields(applied);
+  const base = withoutManagedFields(live ?? {});
   let entries = decodeEntries(live);
   if (live !== undefined && entries.length === 0) {
     // An object nobody has applied to yet: its fields belong to a stand-in manager so that
     // this apply cannot silently take or drop them.
-    const set = strip(fieldSetOf(withoutManagedFields(liveObj), meta, false), subresource);
+    const set = strip(fieldSetOf(base, meta, false), subresource);
     entries = [{ manager: beforeFirstApplyManager, operation: 'Update', apiVersion: opts.apiVersion, time: opts.now, subresource, set }];
   }
-  const base = withoutManagedFields(liveObj);
 
-  const merged = mergeApplied(base, config, meta, []) as KubeObject;
+  const merged = clone(mergeApplied(base, config, meta, [])) as KubeObject;
   const appliedSet = strip(fieldSetOf(config, meta, true, merged), subresource);
 
   const selfId = identity({ manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, subresource });
@@ -497,11 +496,7 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   }
   // Forced: the conflicting fields change hands. Removed fields leave every set.
   const removed = strip(diff.removed, subresource);
-  for (const entry of others) {
-    let set = entry.set.difference(changed);
-    for (const p of removed) set = set.withoutSubtree(p);
-    entry.set = set;
-  }
+  for (const entry of others) entry.set = entry.set.difference(changed).withoutSubtrees(removed);
 
   // The applier's time moves only when the object changes (or the entry is new).
   const unchanged = diff.changed.size === 0 && diff.removed.size === 0;
@@ -521,11 +516,7 @@ export function trackUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, 
   const { changed, removed } = compare(withoutManagedFields(oldObj ?? {}), withoutManagedFields(newObj), meta);
   const gained = strip(changed, subresource);
   const lost = strip(removed, subresource);
-  const dropLost = (set: FieldSet): FieldSet => {
-    let out = set.difference(lost);
-    for (const p of lost) out = out.withoutSubtree(p);
-    return out;
-  };
+  const dropLost = (set: FieldSet): FieldSet => set.withoutSubtrees(lost);
 
   const selfId = identity({ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, subresource });
   let self = entries.find((e) => identity(e) === selfId);
@@ -543,8 +534,9 @@ export function trackUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, 
   return withManagedFields(result, entries);
 }
 
+/** `obj` without metadata.managedFields (a shallow copy when it had them). */
 function withoutManagedFields(obj: KubeObject): KubeObject {
-  if (!isObject(obj.metadata) || obj.metadata.managedFields === undefined) return obj;
+  if (!isObject(obj.metadata) || !Object.hasOwn(obj.metadata, 'managedFields')) return obj;
   const metadata = { ...obj.metadata };
   delete metadata.managedFields;
   return { ...obj, metadata };
