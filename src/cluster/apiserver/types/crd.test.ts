@@ -89,6 +89,11 @@ describe('CustomResourceDefinition objects', () => {
       'spec.versions[1].schema.openAPIV3Schema.properties[list].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map',
     ];
     for (const e of expect) assert.ok(out.includes(e), `${e} not in\n${out.join('\n')}`);
+    const badDefault = crontabCRD();
+    badDefault.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.replicas.default = 20;
+    assert.deepEqual(lines(createCauses(crdStrategy, badDefault)), [
+      'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[replicas].default: Invalid value: 20: spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[replicas].default in body should be less than or equal to 10',
+    ]);
     const noSchema = crontabCRD();
     delete noSchema.spec.versions[0].schema;
     assert.deepEqual(lines(createCauses(crdStrategy, noSchema)), ['spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required']);

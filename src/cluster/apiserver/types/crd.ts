@@ -91,6 +91,10 @@ function validateStructural(schema: JSONSchema, path: string, causes: Causes, wh
     if (meta.type !== undefined && meta.type !== 'object') causes.invalid(`${path}.properties[metadata].type`, meta.type, 'must be object');
     if (extra.length > 0 || meta.additionalProperties !== undefined) causes.forbidden(`${path}.properties[metadata]`, 'must not specify anything other than name and generateName, but metadata is implicitly specified');
   }
+  if (schema.default !== undefined) {
+    if (where === 'root') causes.forbidden(`${path}.default`, 'must not be set at the root');
+    else validateAgainstSchema({ ...schema, default: undefined }, schema.default, `${path}.default`, causes);
+  }
   if (schema.pattern !== undefined) {
     try {
       new RegExp(String(schema.pattern), 'u');

@@ -89,7 +89,7 @@ export function validateAnnotations(annotations: unknown, field: string, causes:
     size += k.length + String(v).length;
   }
   if (size > totalAnnotationSizeLimit) {
-    causes.list.push({ field, reason: 'FieldValueTooLong', message: `Too long: must have at most ${totalAnnotationSizeLimit} bytes` });
+    causes.tooLong(field, totalAnnotationSizeLimit);
   }
 }
 

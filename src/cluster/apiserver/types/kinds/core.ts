@@ -356,7 +356,7 @@ export function configMapStrategy(): Strategy {
         const problem = base64Problem(String(value));
         if (problem) causes.invalid(`binaryData[${key}]`, '<binary>', problem);
       }
-      if (size > maxDataSize) causes.list.push({ field: '', reason: 'FieldValueTooLong', message: `Too long: must have at most ${maxDataSize} bytes` });
+      if (size > maxDataSize) causes.tooLong('', maxDataSize);
       validateImmutableData(cm, old, ['data', 'binaryData'], causes);
     },
     printer: {
@@ -432,7 +432,7 @@ export function secretStrategy(): Strategy {
         if (problem) causes.invalid(`data[${key}]`, '<secret contents redacted>', problem);
       }
       const size = Object.entries(data).reduce((n, [k, v]) => n + k.length + Math.floor((String(v).length * 3) / 4), 0);
-      if (size > maxDataSize) causes.list.push({ field: 'data', reason: 'FieldValueTooLong', message: `Too long: must have at most ${maxDataSize} bytes` });
+      if (size > maxDataSize) causes.tooLong('data', maxDataSize);
       const type = String(secret.type ?? 'Opaque');
       if (type !== 'Opaque' && type !== '') {
         if (secretTypes[type]) secretTypes[type](data, secret, causes);
