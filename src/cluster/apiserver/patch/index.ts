@@ -8,8 +8,10 @@ export { applyJsonPatch, JsonPatchError, maxJsonPatchOperations } from './json-p
 export { applyMergePatch } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic.js';
 export {
+  ancientChangesManager,
   ApplyConflictError,
   beforeFirstApplyManager,
+  maxUpdateManagers,
   serverSideApply,
   trackUpdate,
   type ApplyConflict,

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { isConflict, isInvalidArgument } from '../../../lib/errors.js';
 import { deploymentMeta } from './fixtures.js';
 import {
+  ancientChangesManager,
   ApplyConflictError,
   beforeFirstApplyManager,
+  maxUpdateManagers,
   serverSideApply,
   trackUpdate,
   type ApplyOptions,
@@ -380,6 +382,24 @@ test('status in a main-resource apply neither conflicts with nor is owned agains
   const out = apply(withStatus, cfg, 'kubectl', { now: T3 });
   assert.ok(!owns(entry(out, 'kubectl'), 'f:status'));
   assert.ok(owns(entries(out).find((e) => e.manager === 'controller'), 'f:status', 'f:replicas'));
+});
+
+test('Update managers beyond the cap merge, oldest first, into ancient-changes', () => {
+  let obj = apply(undefined, config({ replicas: 1 }), 'kubectl');
+  for (let i = 0; i < maxUpdateManagers + 2; i++) {
+    const next = structuredClone(obj);
+    next.metadata.annotations = { ...next.metadata.annotations, [`n${i}`]: 'x' };
+    obj = update(obj, next, `writer-${String(i).padStart(2, '0')}`, `2026-01-01T00:01:${String(i).padStart(2, '0')}Z`);
+  }
+  const updaters = entries(obj).filter((e) => e.operation === 'Update');
+  assert.equal(updaters.length, maxUpdateManagers);
+  const bucket = entry(obj, ancientChangesManager, 'Update');
+  assert.ok(owns(bucket, 'f:metadata', 'f:annotations', 'f:n0'));
+  assert.ok(owns(bucket, 'f:metadata', 'f:annotations', 'f:n2'));
+  assert.equal(bucket?.time, '2026-01-01T00:01:02Z');
+  assert.equal(entry(obj, 'writer-00', 'Update'), undefined);
+  assert.ok(owns(entry(obj, 'writer-11', 'Update'), 'f:metadata', 'f:annotations', 'f:n11'));
+  assert.ok(entry(obj, 'kubectl'), 'appliers are never merged');
 });
 
 test('bad applied configurations are refused', () => {

@@ -399,8 +399,46 @@ function encodeEntries(entries: Entry[]): ManagedFieldsEntry[] {
   });
 }
 
+/** Kubernetes keeps at most this many Update managers; older ones merge into buckets. */
+export const maxUpdateManagers = 10;
+export const ancientChangesManager = 'ancient-changes';
+
+/** Merges the oldest Update entries into one `ancient-changes` entry per API version until
+ *  at most maxUpdateManagers remain, as Kubernetes does so managedFields cannot grow without
+ *  bound. */
+function capUpdateManagers(entries: Entry[]): Entry[] {
+  const live = entries.filter((e) => e.set.size > 0);
+  const updaters = live.filter((e) => e.operation === 'Update');
+  if (updaters.length <= maxUpdateManagers) return live;
+  updaters.sort((p, q) => (p.time !== q.time ? (p.time < q.time ? -1 : 1) : identity(p) < identity(q) ? -1 : 1));
+  const dropped = new Set<Entry>();
+  const firstOfVersion = new Map<string, Entry>();
+  let count = updaters.length;
+  for (const entry of updaters) {
+    if (count <= maxUpdateManagers) break;
+    const first = firstOfVersion.get(entry.apiVersion);
+    if (!first) {
+      firstOfVersion.set(entry.apiVersion, entry);
+      continue;
+    }
+    const bucketId = identity({ manager: ancientChangesManager, operation: 'Update', apiVersion: entry.apiVersion, subresource: undefined });
+    let bucket = live.find((e) => !dropped.has(e) && identity(e) === bucketId);
+    if (!bucket) {
+      // The first entry of this version becomes the bucket.
+      first.manager = ancientChangesManager;
+      first.subresource = undefined;
+      bucket = first;
+    }
+    bucket.set = bucket.set.union(entry.set);
+    bucket.time = entry.time;
+    dropped.add(entry);
+    count--;
+  }
+  return live.filter((e) => !dropped.has(e));
+}
+
 function withManagedFields(obj: KubeObject, entries: Entry[]): KubeObject {
-  const encoded = encodeEntries(entries);
+  const encoded = encodeEntries(capUpdateManagers(entries));
   const metadata: JsonObject = isObject(obj.metadata) ? obj.metadata : {};
   if (encoded.length > 0) metadata.managedFields = encoded;
   else delete metadata.managedFields;
