@@ -7,6 +7,7 @@ import {
   ApplyConflictError,
   beforeFirstApplyManager,
   maxUpdateManagers,
+  noPatchMeta,
   serverSideApply,
   trackUpdate,
   type ApplyOptions,
@@ -280,6 +281,26 @@ test('set lists own each value (v:), atomic lists are owned whole', () => {
     apply(second, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers: [{ name: 'nginx', args: ['-q'] }] } } } }, 'two'),
   );
   assert.equal(err.conflicts[0]?.field, '.spec.template.spec.containers[name="nginx"].args');
+});
+
+test('a value dropped from a set list goes; values others applied stay', () => {
+  const cfg = (finalizers: string[]): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', finalizers } });
+  const one = apply(undefined, cfg(['a.io/x', 'c.io/z']), 'one');
+  const two = apply(one, cfg(['b.io/y']), 'two', { now: T2 });
+  const out = apply(two, cfg(['c.io/z']), 'one', { now: T3 });
+  assert.deepEqual(out.metadata.finalizers, ['c.io/z', 'b.io/y']);
+  assert.ok(!owns(entry(out, 'one'), 'f:metadata', 'f:finalizers', 'v:"a.io/x"'));
+});
+
+test('without schema information every list is atomic: replaced whole and owned whole', () => {
+  const cr = (items: unknown[]): KubeObject => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { items, size: 1 } });
+  const opts = { meta: noPatchMeta, apiVersion: 'example.com/v1' };
+  const first = apply(undefined, cr([{ name: 'a' }, { name: 'b' }]), 'one', opts);
+  assert.deepEqual(entry(first, 'one')?.fieldsV1, { 'f:spec': { 'f:items': {}, 'f:size': {} } });
+  const err = conflictOf(() => apply(first, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { items: [{ name: 'a' }] } }, 'two', opts));
+  assert.equal(err.conflicts[0]?.field, '.spec.items');
+  const forced = apply(first, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { items: [{ name: 'c' }] } }, 'two', { ...opts, force: true });
+  assert.deepEqual(forced.spec, { items: [{ name: 'c' }], size: 1 });
 });
 
 test('Update writes take the fields they change from appliers; removed fields leave every set', () => {
