@@ -2,6 +2,7 @@
  * Name, label and annotation checks with Kubernetes' messages (apimachinery's
  * validation package): each returns the list of problems, empty when the value is valid.
  */
+import net from 'node:net';
 
 const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
@@ -137,26 +138,9 @@ export function isValidPortName(value: string): string[] {
   return errs;
 }
 
-export function isIPv4(value: string): boolean {
-  const parts = value.split('.');
-  return parts.length === 4 && parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
-}
-
-export function isIPv6(value: string): boolean {
-  if (!/^[0-9a-fA-F:.]+$/.test(value) || !value.includes(':')) return false;
-  const doubles = value.split('::').length - 1;
-  if (doubles > 1) return false;
-  const groups = value.split(':').filter((g) => g !== '');
-  const last = groups[groups.length - 1] ?? '';
-  const v4tail = last.includes('.');
-  if (v4tail && !isIPv4(last)) return false;
-  const hexGroups = v4tail ? groups.slice(0, -1) : groups;
-  if (!hexGroups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  const count = hexGroups.length + (v4tail ? 2 : 0);
-  return doubles === 1 ? count < 8 : count === 8;
-}
-
-export const isIP = (value: string): boolean => isIPv4(value) || isIPv6(value);
+export const isIPv4 = (value: string): boolean => net.isIPv4(value);
+export const isIPv6 = (value: string): boolean => net.isIPv6(value);
+export const isIP = (value: string): boolean => net.isIP(value) !== 0;
 
 /** A resource quantity ('100m', '1Gi', '2', '1e3'). */
 export function isQuantity(value: unknown): boolean {
