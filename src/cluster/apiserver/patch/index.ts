@@ -7,11 +7,10 @@ export { noPatchMeta, type FieldPatchInfo, type PatchMeta } from './meta.js';
 export { applyJsonPatch, JsonPatchError, maxJsonPatchOperations } from './json-patch.js';
 export { applyMergePatch } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic.js';
+export { ancientChangesManager, maxUpdateManagers } from './managed.js';
 export {
-  ancientChangesManager,
   ApplyConflictError,
   beforeFirstApplyManager,
-  maxUpdateManagers,
   serverSideApply,
   trackUpdate,
   type ApplyConflict,
