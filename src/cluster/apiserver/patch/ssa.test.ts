@@ -13,6 +13,7 @@ import {
   type ApplyOptions,
   type KubeObject,
   type ManagedFieldsEntry,
+  type PatchMeta,
 } from './index.js';
 
 const T1 = '2026-01-01T00:00:01Z';
@@ -378,16 +379,61 @@ test('an object without managedFields is handed to before-first-apply on its fir
   assert.ok(owns(entry(out, 'kubectl'), 'f:spec', 'f:replicas'));
 });
 
-test('only another applier keeps a dropped field: an Update manager\'s claim does not, and it loses the field', () => {
-  // kubectl-client-side-apply set replicas; the server-side applier took them over by
-  // applying the same value (shared), then drops them.
+test('a dropped field another manager shares stays, an Update manager\'s claim included', () => {
   const created = update(undefined, config({ replicas: 3 }), 'kubectl-client-side-apply', T1);
   const sharedApply = apply(created, config({ replicas: 3 }), 'kubectl', { now: T2 });
   assert.ok(owns(entry(sharedApply, 'kubectl-client-side-apply', 'Update'), 'f:spec', 'f:replicas'));
   assert.ok(owns(entry(sharedApply, 'kubectl'), 'f:spec', 'f:replicas'));
   const dropped = apply(sharedApply, config(), 'kubectl', { now: T3 });
-  assert.equal('replicas' in dropped.spec, false);
-  assert.ok(!owns(entry(dropped, 'kubectl-client-side-apply', 'Update'), 'f:spec', 'f:replicas'));
+  assert.equal(dropped.spec.replicas, 3);
+  assert.ok(owns(entry(dropped, 'kubectl-client-side-apply', 'Update'), 'f:spec', 'f:replicas'));
+  assert.ok(!owns(entry(dropped, 'kubectl'), 'f:spec', 'f:replicas'));
+});
+
+// Keyed list `items` (by name) whose elements hold a set list `values`, as in
+// structured-merge-diff's own multiple-applier cases.
+const listMeta: PatchMeta = {
+  lookup: (path) => {
+    const p = path.join('.');
+    if (p === 'spec.items') return { listType: 'map', listMapKeys: ['name'] };
+    if (p === 'spec.items.values') return { listType: 'set' };
+    return undefined;
+  },
+};
+const listObj = (items: unknown[]): KubeObject => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { items } });
+const itemKey = (name: string): string => `k:{"name":"${name}"}`;
+
+test('an element the applier drops goes with what others set inside it, unless others own the element too', () => {
+  const opts = { meta: listMeta, apiVersion: 'example.com/v1' };
+  const one = apply(undefined, listObj([{ name: 'a' }, { name: 'b', values: ['c'] }]), 'apply-one', opts);
+  const two = apply(one, listObj([{ name: 'a', values: ['x'] }]), 'apply-two', { ...opts, now: T2 });
+  // A controller adds a value inside b without owning b itself.
+  const next = structuredClone(two);
+  next.spec.items[1].values.push('d');
+  const controlled = trackUpdate(two, next, { manager: 'controller', apiVersion: 'example.com/v1', meta: listMeta, now: T2 });
+  assert.deepEqual(entry(controlled, 'controller', 'Update')?.fieldsV1, { 'f:spec': { 'f:items': { [itemKey('b')]: { 'f:values': { 'v:"d"': {} } } } } });
+
+  const out = apply(controlled, listObj([{ name: 'a' }]), 'apply-one', { ...opts, now: T3 });
+  assert.deepEqual(out.spec.items, [{ name: 'a', values: ['x'] }]);
+  assert.equal(entry(out, 'controller', 'Update'), undefined, 'its value went with the element');
+  assert.deepEqual(entry(out, 'apply-one')?.fieldsV1, { 'f:spec': { 'f:items': { [itemKey('a')]: { '.': {}, 'f:name': {} } } } });
+
+  // When another applier owns the element, only the dropping applier's own parts go.
+  const shared = apply(one, listObj([{ name: 'b', values: ['d'] }]), 'apply-two', { ...opts, now: T2 });
+  const kept = apply(shared, listObj([{ name: 'a' }]), 'apply-one', { ...opts, now: T3 });
+  assert.deepEqual(kept.spec.items, [{ name: 'a' }, { name: 'b', values: ['d'] }]);
+});
+
+test('a map the applier once applied empty and others filled since is left to its fields', () => {
+  const opts = { meta: listMeta, apiVersion: 'example.com/v1' };
+  const cr = (spec: KubeObject): KubeObject => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec });
+  const one = apply(undefined, cr({ options: {}, size: 1 }), 'apply-one', opts);
+  assert.ok(owns(entry(one, 'apply-one'), 'f:spec', 'f:options'));
+  const next = structuredClone(one);
+  next.spec.options.color = 'red';
+  const filled = trackUpdate(one, next, { manager: 'editor', apiVersion: 'example.com/v1', meta: listMeta, now: T2 });
+  const out = apply(filled, cr({ size: 1 }), 'apply-one', { ...opts, now: T3 });
+  assert.deepEqual(out.spec, { options: { color: 'red' }, size: 1 });
 });
 
 test('status in a main-resource apply neither conflicts with nor is owned against the status writer', () => {

@@ -119,15 +119,17 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   const previous = entries.find((e) => identity(e) === selfId);
   const others = entries.filter((e) => identity(e) !== selfId);
 
-  // Fields this manager applied before and leaves out now go, unless another applier owns
-  // them too (an Update manager's claim does not keep them, as in Kubernetes).
+  // Fields this manager applied before and leaves out now go, unless another manager owns
+  // them too. Only what is a member of the merged object goes (a leaf, an element, an empty
+  // map): a map that has gained fields since is left to its fields, while an element goes
+  // whole, with whatever others set inside it, as structured-merge-diff prunes.
   if (previous) {
-    const ownedByAppliers = others.filter((e) => e.operation === 'Apply').reduce((acc, e) => acc.union(e.set), new FieldSet());
-    // Parents first: a removed element goes whole, its fields with it.
-    const dropped = [...previous.set.difference(appliedSet)].sort((a, b) => a.length - b.length);
-    for (const p of dropped) {
-      if (ownedByAppliers.hasAtOrBelow(p) || appliedSet.hasAtOrBelow(p)) continue;
-      removePath(merged, p, meta);
+    const ownedByOthers = others.reduce((acc, e) => acc.union(e.set), new FieldSet());
+    const members = fieldSetOf(merged, meta, false);
+    const dropped = [...previous.set.difference(appliedSet).difference(ownedByOthers).intersection(members)];
+    // Parents first: once an element is gone, its fields are too.
+    for (const p of dropped.sort((a, b) => a.length - b.length)) {
+      if (!appliedSet.hasAtOrBelow(p)) removePath(merged, p, meta);
     }
   }
 
