@@ -13,7 +13,7 @@ import { evaluateJSONPath, parseJSONPath } from './jsonpath.js';
 import { objectMetaSchema, subdomainName, topLevel, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isDNS1035Label, isDNS1123Subdomain, isIPv4, isIPv6 } from './names.js';
 import { anyValue, bool, int32, keyedList, list, obj, type Schema, str, time, unknownFieldPaths } from './schema.js';
-import { ageColumn, arr, clone, column, deepEqual, ensure, makeStrategy, nameColumn, resourceType, s } from './strategy.js';
+import { ageColumn, arr, clone, column, deepEqual, ensure, makeStrategy, nameColumn, resourceType, s, values } from './strategy.js';
 
 type JSONSchema = KubeObject;
 
@@ -126,8 +126,8 @@ function validateCRD(crd: KubeObject, causes: Causes, old?: KubeObject): void {
   if (!names.kind) causes.required('spec.names.kind');
   else if (!/^[A-Za-z][A-Za-z0-9]*$/.test(names.kind)) causes.invalid('spec.names.kind', names.kind, 'must be a valid kind name');
   if (names.listKind && names.listKind === names.kind) causes.invalid('spec.names.listKind', names.listKind, 'kind and listKind may not be the same');
-  arr(names.shortNames).forEach((sn, i) => causes.check(`spec.names.shortNames[${i}]`, sn, isDNS1035Label(String(sn))));
-  arr(names.categories).forEach((c, i) => causes.check(`spec.names.categories[${i}]`, c, isDNS1035Label(String(c))));
+  values(names.shortNames).forEach((sn, i) => causes.check(`spec.names.shortNames[${i}]`, sn, isDNS1035Label(String(sn))));
+  values(names.categories).forEach((c, i) => causes.check(`spec.names.categories[${i}]`, c, isDNS1035Label(String(c))));
   const expected = `${s(names.plural)}.${group}`;
   if (crd.metadata?.name && crd.metadata.name !== expected) causes.invalid('metadata.name', crd.metadata.name, 'must be spec.names.plural+"."+spec.group');
   if (!['Cluster', 'Namespaced'].includes(spec.scope)) causes.notSupported('spec.scope', spec.scope ?? '', ['Cluster', 'Namespaced']);
@@ -183,7 +183,7 @@ function validateCRD(crd: KubeObject, causes: Causes, old?: KubeObject): void {
     if (old.spec.group !== undefined && spec.group !== old.spec.group) causes.immutable('spec.group', spec.group);
     if (old.spec.scope !== undefined && spec.scope !== old.spec.scope) causes.immutable('spec.scope', spec.scope);
     if (old.spec.names?.plural !== undefined && spec.names?.plural !== old.spec.names.plural) causes.immutable('spec.names.plural', spec.names?.plural);
-    const stored = arr(old.status?.storedVersions).map(String);
+    const stored = values(old.status?.storedVersions).map(String);
     for (const v of stored) {
       if (!versions.some((x) => x.name === v)) causes.invalid('status.storedVersions', stored, `must appear in spec.versions: ${v}`);
     }
@@ -311,7 +311,7 @@ export function validateAgainstSchema(schema: JSONSchema | undefined, value: unk
         if (value.slice(0, i).some((prev) => deepEqual(prev, item))) causes.duplicate(`${path}[${i}]`, item);
       });
     } else if (listType === 'map') {
-      const keys = arr(schema['x-kubernetes-list-map-keys']).map(String);
+      const keys = values(schema['x-kubernetes-list-map-keys']).map(String);
       const seen: unknown[][] = [];
       value.forEach((item, i) => {
         if (!isPlainObject(item)) return;
@@ -322,7 +322,7 @@ export function validateAgainstSchema(schema: JSONSchema | undefined, value: unk
     }
   }
   if (isPlainObject(value)) {
-    for (const r of arr(schema.required)) {
+    for (const r of values(schema.required)) {
       if (value[String(r)] === undefined) causes.required(path ? `${path}.${String(r)}` : String(r));
     }
     const count = Object.keys(value).length;
@@ -437,7 +437,7 @@ export function schemaPatchMeta(schema: JSONSchema | undefined): PatchMeta {
       if (node.type === 'array') {
         const listType = (node['x-kubernetes-list-type'] ?? 'atomic') as FieldPatchInfo['listType'];
         const info: FieldPatchInfo = { listType };
-        if (listType === 'map') info.listMapKeys = arr(node['x-kubernetes-list-map-keys']).map(String);
+        if (listType === 'map') info.listMapKeys = values(node['x-kubernetes-list-map-keys']).map(String);
         return info;
       }
       if (node.type === 'object' || node.properties || node.additionalProperties) {
@@ -485,7 +485,7 @@ export function customResourceStrategy(crd: KubeObject, version: string): Strate
   const type = resourceType({
     group: s(spec.group), version, kind: s(names.kind), listKind: s(names.listKind) || `${s(names.kind)}List`, plural: s(names.plural),
     singular: s(names.singular) || s(names.kind).toLowerCase(), namespaced: spec.scope === 'Namespaced',
-    shortNames: arr(names.shortNames).map(String), categories: arr(names.categories).map(String), subresources, usesGeneration: true,
+    shortNames: values(names.shortNames).map(String), categories: values(names.categories).map(String), subresources, usesGeneration: true,
   });
   const printerColumns = arr(v.additionalPrinterColumns).map((c) => ({ def: c, steps: parseJSONPath(String(c.jsonPath)) }));
   const columns: TableColumn[] = printerColumns.length > 0
@@ -508,7 +508,7 @@ export function customResourceStrategy(crd: KubeObject, version: string): Strate
         delete rootSchema.properties.metadata;
         delete rootSchema.properties.apiVersion;
         delete rootSchema.properties.kind;
-        rootSchema.required = arr(schema.required).filter((r) => !['apiVersion', 'kind', 'metadata'].includes(String(r)));
+        rootSchema.required = values(schema.required).filter((r) => !['apiVersion', 'kind', 'metadata'].includes(String(r)));
         validateAgainstSchema(rootSchema, rest, '', causes);
         const metaSchema = schema.properties?.metadata?.properties;
         if (metaSchema && isPlainObject(metadata)) {

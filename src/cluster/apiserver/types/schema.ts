@@ -122,7 +122,11 @@ function walkTypes(schema: Schema, value: unknown, path: string, out: { path: st
       return;
     case 'array':
       if (!Array.isArray(value)) return void out.push({ path, expected: 'array', value });
-      value.forEach((item, i) => walkTypes(schema.items, item, `${path}[${i}]`, out));
+      value.forEach((item, i) => {
+        // A null element would decode to an empty struct in Go; here it is refused rather than guessed at.
+        if (item === null && schema.items.type !== 'any') out.push({ path: `${path}[${i}]`, expected: typeName(schema.items), value: item });
+        else walkTypes(schema.items, item, `${path}[${i}]`, out);
+      });
       return;
     case 'string':
       if (typeof value !== 'string') out.push({ path, expected: 'string', value });
@@ -145,6 +149,10 @@ function walkTypes(schema: Schema, value: unknown, path: string, out: { path: st
     case 'any':
       return;
   }
+}
+
+function typeName(schema: Schema): string {
+  return schema.type === 'map' ? 'object' : schema.type;
 }
 
 /** The schema node reached by a path of field names (list elements are not path elements; map keys are). */

@@ -48,7 +48,10 @@ export function makeStrategy(def: KindDefinition): Strategy {
   const columns = def.printer ? [...(def.printer.noName ? [] : [nameColumn]), ...def.printer.columns] : [nameColumn, column('Created At', 'date', ageColumn.description)];
   const strategy: Strategy = {
     type,
-    default: (obj) => def.default?.(obj),
+    // Defaulting trusts the JSON types; an object with type errors is left as it is for validate() to refuse.
+    default: (obj) => {
+      if (typeErrors(def.schema, obj).length === 0) def.default?.(obj);
+    },
     validate(obj, old): FieldCause[] {
       const causes = new Causes();
       for (const e of typeErrors(def.schema, obj)) {
@@ -88,7 +91,10 @@ export function ensure(obj: KubeObject, key: string): KubeObject {
   if (!obj[key] || typeof obj[key] !== 'object' || Array.isArray(obj[key])) obj[key] = {};
   return obj[key] as KubeObject;
 }
-export const arr = (v: unknown): KubeObject[] => (Array.isArray(v) ? (v as KubeObject[]) : []);
+/** The object elements of a possibly missing list. */
+export const arr = (v: unknown): KubeObject[] => (Array.isArray(v) ? (v as unknown[]).filter((x): x is KubeObject => typeof x === 'object' && x !== null && !Array.isArray(x)) : []);
+/** The elements of a possibly missing list of scalars. */
+export const values = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
 export const isSet = (v: unknown): boolean => v !== undefined && v !== null;
 
 /** Structural equality of two JSON values. */

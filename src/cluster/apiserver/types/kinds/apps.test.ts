@@ -46,6 +46,19 @@ describe('Deployment', () => {
     assert.ok(lines(createCauses(deployments, empty)).includes('spec.selector: Invalid value: {}: empty selector is invalid for deployment'));
   });
 
+  it('accepts set-based selectors and checks their operators and values', () => {
+    const d = deploymentBody();
+    d.spec.selector = { matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'api'] }] };
+    assert.deepEqual(createCauses(deployments, d), []);
+    const bad = deploymentBody();
+    bad.spec.selector = { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: [] }, { key: 'x', operator: 'Exists', values: ['y'] }, { key: 'z', operator: 'Near' }] };
+    assert.deepEqual(lines(createCauses(deployments, bad)), [
+      "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+      "spec.selector.matchExpressions[1].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+      'spec.selector.matchExpressions[2].operator: Unsupported value: "Near": supported values: "In", "NotIn", "Exists", "DoesNotExist"',
+    ]);
+  });
+
   it('validates replicas, strategy and the template spec', () => {
     const d = deploymentBody();
     d.spec.replicas = -1;

@@ -67,6 +67,7 @@ describe('Service', () => {
     ];
     for (const re of expect) assert.ok(out.some((l) => re.test(l)), `${re} not in\n${out.join('\n')}`);
     assert.deepEqual(lines(createCauses(s, svc({}))), ['spec.ports: Required value']);
+    assert.deepEqual(lines(createCauses(s, svc({ ports: [{ port: 80 }], externalIPs: ['1.2.3.4', 'nope'] }))), ['spec.externalIPs[1]: Invalid value: "nope": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']);
     assert.deepEqual(lines(createCauses(s, svc({ type: 'ExternalName' }))), ['spec.externalName: Required value']);
   });
   it('keeps clusterIP immutable', () => {

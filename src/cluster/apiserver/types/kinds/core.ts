@@ -8,7 +8,7 @@ import {
   isConfigMapKey, isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isIP, isIPv6, isQualifiedName, isQuantity, isValidPortName, isValidPortNum,
 } from '../names.js';
 import { anyValue, bool, bytes, int32, int64, intOrString, keyedList, list, mapOf, obj, quantity, type Schema, str, strMap, time } from '../schema.js';
-import { ageColumn, arr, column, created, deepEqual, ensure, isSet, makeStrategy, resourceType, s } from '../strategy.js';
+import { ageColumn, arr, column, created, deepEqual, ensure, isSet, makeStrategy, resourceType, s, values } from '../strategy.js';
 
 const core = 'io.k8s.api.core.v1';
 const named = (name: string, fields: Record<string, Schema>, required?: string[]): Schema =>
@@ -40,7 +40,7 @@ export function namespaceStrategy(): Strategy {
       ensure(ns, 'status').phase ??= 'Active';
     },
     validate(ns, causes) {
-      arr(ns.spec?.finalizers).forEach((f, i) => {
+      values(ns.spec?.finalizers).forEach((f, i) => {
         const name = String(f);
         const errs = isQualifiedName(name);
         causes.check(`spec.finalizers[${i}]`, name, errs);
@@ -171,7 +171,7 @@ function validateService(svc: KubeObject, causes: Causes, old?: KubeObject): voi
   if (Array.isArray(spec.clusterIPs) && spec.clusterIP !== undefined && spec.clusterIPs.length > 0 && spec.clusterIPs[0] !== spec.clusterIP) {
     causes.invalid('spec.clusterIPs', spec.clusterIPs, 'first value must match `clusterIP`');
   }
-  arr(spec.externalIPs).forEach((ip, i) => {
+  values(spec.externalIPs).forEach((ip, i) => {
     if (!isIP(String(ip))) causes.invalid(`spec.externalIPs[${i}]`, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
   });
   if (spec.selector) validateLabels(spec.selector, 'spec.selector', causes);
@@ -184,7 +184,7 @@ function validateService(svc: KubeObject, causes: Causes, old?: KubeObject): voi
   }
   const policies = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];
   if (spec.ipFamilyPolicy !== undefined && !policies.includes(spec.ipFamilyPolicy)) causes.notSupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, policies);
-  arr(spec.ipFamilies).forEach((f, i) => {
+  values(spec.ipFamilies).forEach((f, i) => {
     if (!['IPv4', 'IPv6'].includes(String(f))) causes.notSupported(`spec.ipFamilies[${i}]`, f, ['IPv4', 'IPv6']);
   });
   if (old?.spec) {
@@ -204,7 +204,7 @@ function servicePorts(spec: KubeObject): string {
 
 function externalIPs(svc: KubeObject): string {
   const spec = svc.spec ?? {};
-  const external = arr(spec.externalIPs).map(String);
+  const external = values(spec.externalIPs).map(String);
   switch (spec.type ?? 'ClusterIP') {
     case 'ClusterIP':
     case 'NodePort':
@@ -686,8 +686,8 @@ function labelSelectorCheck(sel: KubeObject, path: string, causes: Causes): void
   arr(sel.matchExpressions).forEach((e, i) => {
     const ops = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
     if (!ops.includes(e.operator)) causes.notSupported(`${path}.matchExpressions[${i}].operator`, e.operator, ops);
-    if ((e.operator === 'In' || e.operator === 'NotIn') && arr(e.values).length === 0) causes.required(`${path}.matchExpressions[${i}].values`, 'must be specified when `operator` is \'In\' or \'NotIn\'');
-    if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && arr(e.values).length > 0) causes.forbidden(`${path}.matchExpressions[${i}].values`, 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\'');
+    if ((e.operator === 'In' || e.operator === 'NotIn') && values(e.values).length === 0) causes.required(`${path}.matchExpressions[${i}].values`, 'must be specified when `operator` is \'In\' or \'NotIn\'');
+    if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && values(e.values).length > 0) causes.forbidden(`${path}.matchExpressions[${i}].values`, 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\'');
     if (e.key) causes.check(`${path}.matchExpressions[${i}].key`, e.key, isQualifiedName(e.key));
   });
 }
@@ -728,7 +728,7 @@ export function pvcStrategy(): Strategy {
         const phase = s(pvc.status?.phase);
         const bound = spec.volumeName ? s(spec.volumeName) : '';
         const capacity = bound ? s(pvc.status?.capacity?.storage) : '';
-        const modes = bound ? arr(pvc.status?.accessModes).map((m) => accessModeShort[String(m)] ?? String(m)).join(',') : '';
+        const modes = bound ? values(pvc.status?.accessModes).map((m) => accessModeShort[String(m)] ?? String(m)).join(',') : '';
         const storageClass = s(spec.storageClassName) || s(pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class']);
         return [pvc.metadata?.deletionTimestamp ? 'Terminating' : phase, bound, capacity, modes, storageClass, s(spec.volumeAttributesClassName) || '<unset>', created(pvc, now), s(spec.volumeMode) || '<unset>'];
       },

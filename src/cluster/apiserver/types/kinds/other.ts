@@ -9,7 +9,7 @@ import type { KubeObject, Strategy } from '../index.js';
 import { conditionSchema, labelSelectorSchema, subdomainName, topLevel } from '../meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isIP, isIPv4, isIPv6, isPathSegmentName, isQualifiedName, isQuantity, isValidPortName, isValidPortNum } from '../names.js';
 import { anyValue, bool, int32, int64, intOrString, keyedList, list, obj, quantity, type Schema, str, strMap, time } from '../schema.js';
-import { ageColumn, arr, column, created, ensure, makeStrategy, resourceType, s } from '../strategy.js';
+import { ageColumn, arr, column, created, ensure, makeStrategy, resourceType, s, values } from '../strategy.js';
 import { labelSelectorCheck } from './core.js';
 
 const named = (prefix: string) => (name: string, fields: Record<string, Schema>, required?: string[]): Schema =>
@@ -281,7 +281,7 @@ function validateIngress(ing: KubeObject, causes: Causes): void {
     });
   });
   arr(spec.tls).forEach((tls, i) => {
-    arr(tls.hosts).forEach((h, j) => {
+    values(tls.hosts).forEach((h, j) => {
       const host = String(h);
       causes.check(`spec.tls[${i}].hosts[${j}]`, host, isDNS1123Subdomain(host.startsWith('*.') ? host.slice(2) : host));
     });
