@@ -201,7 +201,8 @@ const containerStatusSchema = named('ContainerStatus', {
 }, ['name', 'ready', 'restartCount', 'image', 'imageID']);
 
 const podConditionSchema = named('PodCondition', { type: str(), status: str(), lastProbeTime: time(), lastTransitionTime: time(), reason: str(), message: str() }, ['type', 'status']);
-const ipEntry = (name: string): Schema => keyedList(named(name, { ip: str() }), 'ip');
+/** podIPs/hostIPs: merged by ip in strategic merge patch, atomic for server-side apply. */
+const ipEntry = (name: string): Schema => ({ ...keyedList(named(name, { ip: str() }), 'ip'), listType: 'atomic' }) as Schema;
 
 export const podStatusSchema = named('PodStatus', {
   phase: str(), conditions: keyedList(podConditionSchema, 'type'), message: str(), reason: str(), nominatedNodeName: str(),

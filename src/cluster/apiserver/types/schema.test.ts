@@ -76,6 +76,8 @@ describe('patchMeta', () => {
     assert.deepEqual(m.lookup(['spec', 'selector']), { structType: 'atomic' });
     assert.deepEqual(m.lookup(['spec', 'strategy']), { structType: 'granular', patchStrategy: 'retainKeys' });
     assert.equal(m.lookup(['status', 'conditions'])?.patchMergeKey, 'type');
+    assert.deepEqual(strategyFor('', 'Node').patchMeta.lookup(['status', 'addresses']), { listType: 'atomic', patchStrategy: 'merge', patchMergeKey: 'type' });
+    assert.deepEqual(pods.patchMeta.lookup(['status', 'podIPs']), { listType: 'atomic', patchStrategy: 'merge', patchMergeKey: 'ip' });
     assert.deepEqual(services.patchMeta.lookup(['spec', 'ports']), { listType: 'map', patchStrategy: 'merge', patchMergeKey: 'port', listMapKeys: ['port', 'protocol'] });
   });
 });

@@ -461,7 +461,8 @@ const nodeSchema = topLevel(`${core}.Node`, {
   status: named('NodeStatus', {
     capacity: mapOf(quantity()), allocatable: mapOf(quantity()), phase: str(),
     conditions: keyedList(named('NodeCondition', { type: str(), status: str(), lastHeartbeatTime: time(), lastTransitionTime: time(), reason: str(), message: str() }, ['type', 'status']), 'type'),
-    addresses: keyedList(named('NodeAddress', { type: str(), address: str() }, ['type', 'address']), 'type'),
+    // Merged by type in strategic merge patch, yet atomic for server-side apply, as in Kubernetes.
+    addresses: { ...keyedList(named('NodeAddress', { type: str(), address: str() }, ['type', 'address']), 'type'), listType: 'atomic' } as Schema,
     daemonEndpoints: named('NodeDaemonEndpoints', { kubeletEndpoint: named('DaemonEndpoint', { Port: int32() }, ['Port']) }),
     nodeInfo: named('NodeSystemInfo', {
       machineID: str(), systemUUID: str(), bootID: str(), kernelVersion: str(), osImage: str(), containerRuntimeVersion: str(), kubeletVersion: str(),
