@@ -274,7 +274,8 @@ test('set lists own each value (v:), atomic lists are owned whole', () => {
   const cfg = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', finalizers: ['a.io/x'] }, spec: { template: { spec: { containers: [{ name: 'nginx', args: ['-v'] }] } } } };
   const first = apply(undefined, cfg, 'one');
   const second = apply(first, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', finalizers: ['b.io/y'] } }, 'two', { now: T2 });
-  assert.deepEqual(second.metadata.finalizers, ['a.io/x', 'b.io/y']);
+  // The applier's new value comes before the live one it does not name.
+  assert.deepEqual(second.metadata.finalizers, ['b.io/y', 'a.io/x']);
   assert.ok(owns(entry(second, 'one'), 'f:metadata', 'f:finalizers', 'v:"a.io/x"'));
   assert.ok(owns(entry(second, 'two'), 'f:metadata', 'f:finalizers', 'v:"b.io/y"'));
   assert.deepEqual((entry(second, 'one')?.fieldsV1 as KubeObject)['f:spec']['f:template']['f:spec']['f:containers'][nginx]['f:args'], {});
@@ -284,12 +285,33 @@ test('set lists own each value (v:), atomic lists are owned whole', () => {
   assert.equal(err.conflicts[0]?.field, '.spec.template.spec.containers[name="nginx"].args');
 });
 
+test('merged lists follow the applied order, with live-only elements kept between', () => {
+  const cfg = (finalizers: string[]): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', finalizers } });
+  const names = (o: KubeObject): string[] => o.metadata.finalizers;
+  const first = apply(undefined, cfg(['a', 'c']), 'default');
+  assert.deepEqual(names(apply(first, cfg(['a', 'b', 'c', 'd']), 'default')), ['a', 'b', 'c', 'd']);
+  assert.deepEqual(names(apply(apply(undefined, cfg(['a', 'b', 'c', 'd']), 'default'), cfg(['a', 'd', 'c', 'b']), 'default')), ['a', 'd', 'c', 'b']);
+  // A controller added b and d; the applier adds a' and c'.
+  const controlled = update(first, cfg(['a', 'b', 'c', 'd']), 'controller');
+  assert.deepEqual(names(apply(controlled, cfg(['a', "a'", 'c', "c'"]), 'default')), ['a', "a'", 'b', 'c', "c'", 'd']);
+  // The same for keyed elements.
+  const withContainers = (list: string[]): KubeObject => config({ containers: list.map((name) => ({ name, image: `${name}:1` })) });
+  const containerNames = (o: KubeObject): string[] => o.spec.template.spec.containers.map((c: KubeObject) => c.name);
+  const live = update(undefined, withContainers(['a', 'b', 'c', 'd']), 'controller');
+  const applied = apply(live, withContainers(['a', 'x', 'c', 'y']), 'default');
+  assert.deepEqual(containerNames(applied), ['a', 'x', 'b', 'c', 'y', 'd']);
+  // Reordered: the applied elements in the new order, the controller's still there.
+  const reordered = containerNames(apply(applied, withContainers(['y', 'c', 'x', 'a']), 'default'));
+  assert.deepEqual(reordered.filter((n) => n !== 'b' && n !== 'd'), ['y', 'c', 'x', 'a']);
+  assert.deepEqual([...reordered].sort(), ['a', 'b', 'c', 'd', 'x', 'y']);
+});
+
 test('a value dropped from a set list goes; values others applied stay', () => {
   const cfg = (finalizers: string[]): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', finalizers } });
   const one = apply(undefined, cfg(['a.io/x', 'c.io/z']), 'one');
   const two = apply(one, cfg(['b.io/y']), 'two', { now: T2 });
   const out = apply(two, cfg(['c.io/z']), 'one', { now: T3 });
-  assert.deepEqual(out.metadata.finalizers, ['c.io/z', 'b.io/y']);
+  assert.deepEqual(out.metadata.finalizers, ['b.io/y', 'c.io/z']);
   assert.ok(!owns(entry(out, 'one'), 'f:metadata', 'f:finalizers', 'v:"a.io/x"'));
 });
 

@@ -131,6 +131,7 @@ export function compare(oldValue: unknown, newValue: unknown, meta: PatchMeta): 
 /** Merges an applied configuration into the live object by the schema's list types. The
  *  result shares parts with both inputs: clone it before changing it. */
 export function mergeApplied(live: unknown, applied: unknown, meta: PatchMeta, names: string[]): unknown {
+  if (applied === undefined) return live;
   // New subtrees merge into nothing, so that their lists are checked and nulls dropped too.
   if (live === undefined && isObject(applied)) live = {};
   if (live === undefined && Array.isArray(applied)) live = [];
@@ -145,14 +146,15 @@ export function mergeApplied(live: unknown, applied: unknown, meta: PatchMeta, n
   }
   if (Array.isArray(live) && Array.isArray(applied)) {
     const kind = listKind(meta, names);
-    if (kind.kind === 'set') {
-      const out = [...live];
-      for (const v of applied) if (!out.some((x) => deepEqual(x, v))) out.push(v);
-      return out;
-    }
+    if (kind.kind === 'set') return mergeSet(live, applied);
     if (kind.kind === 'map') return mergeAssociative(live, applied, kind.keys, meta, names);
   }
   return applied;
+}
+
+function mergeSet(live: unknown[], applied: unknown[]): unknown[] {
+  const token = (v: unknown): string => JSON.stringify(v);
+  return orderMerged(live.map(token), applied.map(token)).map((step) => (step.r !== undefined ? applied[step.r] : live[step.l as number]));
 }
 
 function mergeAssociative(live: unknown[], applied: unknown[], keys: string[], meta: PatchMeta, names: string[]): unknown[] {
@@ -164,32 +166,74 @@ function mergeAssociative(live: unknown[], applied: unknown[], keys: string[], m
     }
     if (key) seen.push(key);
   }
-  // Live elements stay where they are; new ones go after the applied element before them
-  // (or before the first live element the configuration also has).
-  const slots = live.map((value, liveIndex) => ({ value, liveIndex }));
+  // An applied element takes the token of the live element it names (a key field left to
+  // its default still finds it); new ones get their own.
   const taken = new Set<number>();
-  let cursor = -1;
-  for (const element of applied) {
+  const appliedTokens = applied.map((element, j) => {
     const key = elementKey(element, keys);
     const at = key ? findElement(live, key, keys, taken) : -1;
-    if (at >= 0) {
-      taken.add(at);
-      const slot = slots.findIndex((s) => s.liveIndex === at);
-      (slots[slot] as { value: unknown }).value = mergeApplied(live[at], element, meta, names);
-      cursor = slot + 1;
+    if (at < 0) return `r${j}`;
+    taken.add(at);
+    return `l${at}`;
+  });
+  return orderMerged(live.map((_, i) => `l${i}`), appliedTokens).map((step) =>
+    mergeApplied(step.l === undefined ? undefined : live[step.l], step.r === undefined ? undefined : applied[step.r], meta, names),
+  );
+}
+
+/**
+ * The order of a merged list, as structured-merge-diff orders it: the applied elements in
+ * the applied order, an element new to the list right after the applied one before it, and
+ * the live elements the configuration does not name where they were between them. Each step
+ * names the live (`l`) and applied (`r`) element it merges.
+ */
+function orderMerged(liveTokens: string[], appliedTokens: string[]): { l?: number; r?: number }[] {
+  const liveAt = new Map<string, number>();
+  liveTokens.forEach((t, i) => {
+    if (!liveAt.has(t)) liveAt.set(t, i);
+  });
+  const inApplied = new Set(appliedTokens);
+  const shared = appliedTokens.filter((t) => liveAt.has(t));
+  let nextShared = 0;
+  const merged = new Set<string>();
+  const out: { l?: number; r?: number }[] = [];
+  let l = 0;
+  let r = 0;
+  const takeApplied = (): void => {
+    const t = appliedTokens[r] as string;
+    merged.add(t);
+    const at = liveAt.get(t);
+    out.push(at === undefined ? { r } : { l: at, r });
+    if (shared[nextShared] === t) nextShared++;
+    r++;
+  };
+  while (l < liveTokens.length || r < appliedTokens.length) {
+    const lt = liveTokens[l];
+    const rt = appliedTokens[r];
+    if (lt !== undefined && lt === rt) {
+      takeApplied();
+      l++;
       continue;
     }
-    if (cursor < 0) {
-      const first = live.findIndex((e) => {
-        const k = elementKey(e, keys);
-        return k !== undefined && seen.some((s) => deepEqual(s, k));
-      });
-      cursor = first < 0 ? slots.length : first;
+    if (rt !== undefined && !liveAt.has(rt)) {
+      takeApplied();
+      continue;
     }
-    slots.splice(cursor, 0, { value: mergeApplied(undefined, element, meta, names), liveIndex: -1 });
-    cursor++;
+    if (lt !== undefined) {
+      if (!inApplied.has(lt)) {
+        out.push({ l });
+        l++;
+        continue;
+      }
+      // Named by the configuration: it comes when the configuration reaches it.
+      if (merged.has(lt) || (shared[nextShared] !== undefined && shared[nextShared] !== lt) || rt === undefined) {
+        l++;
+        continue;
+      }
+    }
+    takeApplied();
   }
-  return slots.map((s) => s.value);
+  return out;
 }
 
 /** Removes the value at `path` from `obj` (in place); paths that are not there are ignored.
