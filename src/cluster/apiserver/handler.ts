@@ -3,13 +3,13 @@ import type { TLSSocket } from 'node:tls';
 import { authorize, forbiddenMessage, userFromCertificate, type RequestAttributes, type TokenFile, type UserInfo } from './auth.js';
 import { decodeObjectBody, decodePatchBody, readBody } from './body.js';
 import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery.js';
-import { type DeleteOptions, type FieldValidation, type ObjectService, type PropagationPolicy, type Scope, type WriteOptions } from './objects.js';
+import { parseResourceVersion, type DeleteOptions, type FieldValidation, type ObjectService, type PropagationPolicy, type Scope, type WriteOptions } from './objects.js';
 import { OpenApiV3 } from './openapi.js';
 import type { ResourceRegistry } from './resources.js';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, statusOf, successStatus, toApiError } from './status.js';
 import { bindPod, evictPod, getScale, writeScale } from './subresources.js';
 import { partialMetadata, representationOf, toTable, type IncludeObject } from './table.js';
-import type { KubeObject, Strategy } from './types/index.js';
+import { parseFieldSelector, parseLabelSelector, type KubeObject, type Strategy } from './types/index.js';
 import { watchObjects } from './watch.js';
 
 export interface HandlerOptions {
@@ -297,12 +297,15 @@ export class ApiHandler {
     }, abort.signal);
     const include = includeObjectOf(q);
     let first = true;
+    // Bad selectors and resource versions fail before the stream starts, as a Status.
+    if (q.get('labelSelector')) parseLabelSelector(q.get('labelSelector') ?? '');
+    if (fieldSelector) parseFieldSelector(fieldSelector);
+    const rv = q.get('resourceVersion');
+    if (rv && rv !== '0') parseResourceVersion(rv);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
     try {
       for await (const ev of events) {
-        if (!res.headersSent) {
-          res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-          res.flushHeaders();
-        }
         let object = ev.object;
         if (ev.type !== 'ERROR' && ev.type !== 'BOOKMARK') {
           object = presentObject(s, object);
@@ -317,9 +320,6 @@ export class ApiHandler {
     } finally {
       clearTimeout(timer);
       abort.abort();
-    }
-    if (!res.headersSent) {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     }
     res.end();
   }
