@@ -182,10 +182,11 @@ function mergeAssociative(live: unknown[], applied: unknown[], keys: string[], m
 }
 
 /**
- * The order of a merged list, as structured-merge-diff orders it: the applied elements in
- * the applied order, an element new to the list right after the applied one before it, and
- * the live elements the configuration does not name where they were between them. Each step
- * names the live (`l`) and applied (`r`) element it merges.
+ * The order of a merged list, as structured-merge-diff orders it: walking both lists, a
+ * live element the configuration does not name stays where it is, the applied elements come
+ * in the applied order (a live element it names waits until the configuration reaches it),
+ * and an element new to the list comes where the configuration has it. Each step names the
+ * live (`l`) and applied (`r`) element it merges.
  */
 function orderMerged(liveTokens: string[], appliedTokens: string[]): { l?: number; r?: number }[] {
   const liveAt = new Map<string, number>();
@@ -199,25 +200,22 @@ function orderMerged(liveTokens: string[], appliedTokens: string[]): { l?: numbe
   const out: { l?: number; r?: number }[] = [];
   let l = 0;
   let r = 0;
-  const takeApplied = (): void => {
-    const t = appliedTokens[r] as string;
-    merged.add(t);
-    const at = liveAt.get(t);
-    out.push(at === undefined ? { r } : { l: at, r });
-    if (shared[nextShared] === t) nextShared++;
-    r++;
-  };
   while (l < liveTokens.length || r < appliedTokens.length) {
     const lt = liveTokens[l];
     const rt = appliedTokens[r];
-    if (lt !== undefined && lt === rt) {
-      takeApplied();
-      l++;
-      continue;
-    }
-    if (rt !== undefined && !liveAt.has(rt)) {
-      takeApplied();
-      continue;
+    if (lt !== undefined && rt !== undefined) {
+      if (lt === rt) {
+        merged.add(rt);
+        out.push({ l: liveAt.get(rt) as number, r });
+        l++;
+        r++;
+        nextShared++;
+        continue;
+      }
+      if (inApplied.has(lt) && shared[nextShared] !== undefined && shared[nextShared] !== lt) {
+        l++;
+        continue;
+      }
     }
     if (lt !== undefined) {
       if (!inApplied.has(lt)) {
@@ -225,13 +223,18 @@ function orderMerged(liveTokens: string[], appliedTokens: string[]): { l?: numbe
         l++;
         continue;
       }
-      // Named by the configuration: it comes when the configuration reaches it.
-      if (merged.has(lt) || (shared[nextShared] !== undefined && shared[nextShared] !== lt) || rt === undefined) {
+      if (merged.has(lt)) {
         l++;
         continue;
       }
     }
-    takeApplied();
+    if (rt !== undefined) {
+      merged.add(rt);
+      const at = liveAt.get(rt);
+      out.push(at === undefined ? { r } : { l: at, r });
+      if (shared[nextShared] === rt) nextShared++;
+      r++;
+    }
   }
   return out;
 }
