@@ -77,6 +77,17 @@ describe('Deployment', () => {
     assert.deepEqual(lines(createCauses(deployments, pct)), ["spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"]);
   });
 
+  it('checks the status counters the controller writes', () => {
+    const d = deploymentBody();
+    deployments.default(d);
+    d.status = { replicas: 2, readyReplicas: 3, availableReplicas: 3, observedGeneration: -1 };
+    assert.deepEqual(lines(deployments.validate(d)), [
+      'status.observedGeneration: Invalid value: -1: must be greater than or equal to 0',
+      'status.readyReplicas: Invalid value: 3: cannot be greater than status.replicas',
+      'status.availableReplicas: Invalid value: 3: cannot be greater than status.replicas',
+    ]);
+  });
+
   it('keeps spec.selector immutable', () => {
     const old = deploymentBody();
     deployments.default(old);

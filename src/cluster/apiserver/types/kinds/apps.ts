@@ -72,6 +72,22 @@ function intOrPercent(v: unknown, path: string, causes: Causes): void {
 }
 const isZero = (v: unknown): boolean => v === 0 || v === '0%';
 
+/** Status counters the controllers write: never negative, and no more ready or available replicas than replicas. */
+function validateReplicaStatus(status: KubeObject | undefined, counters: string[], causes: Causes): void {
+  if (!status || typeof status !== 'object') return;
+  for (const f of [...counters, 'observedGeneration', 'collisionCount']) {
+    if (typeof status[f] === 'number' && status[f] < 0) causes.invalid(`status.${f}`, status[f], 'must be greater than or equal to 0');
+  }
+  const replicas = status.replicas;
+  if (typeof replicas !== 'number') return;
+  for (const f of ['readyReplicas', 'availableReplicas']) {
+    if (counters.includes(f) && typeof status[f] === 'number' && status[f] > replicas) causes.invalid(`status.${f}`, status[f], 'cannot be greater than status.replicas');
+  }
+  if (typeof status.availableReplicas === 'number' && typeof status.readyReplicas === 'number' && status.availableReplicas > status.readyReplicas) {
+    causes.invalid('status.availableReplicas', status.availableReplicas, 'cannot be greater than readyReplicas');
+  }
+}
+
 function selectorImmutable(obj: KubeObject, old: KubeObject | undefined, causes: Causes): void {
   if (old?.spec?.selector && obj.spec?.selector && !deepEqual(obj.spec.selector, old.spec.selector)) causes.immutable('spec.selector', obj.spec.selector);
 }
@@ -136,6 +152,7 @@ function validateDeployment(d: KubeObject, causes: Causes, old?: KubeObject): vo
     causes.invalid('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds, 'must be greater than minReadySeconds');
   }
   selectorImmutable(d, old, causes);
+  validateReplicaStatus(d.status, ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'], causes);
 }
 
 export function deploymentStrategy(): Strategy {
@@ -187,6 +204,7 @@ export function replicaSetStrategy(): Strategy {
       nonNegative(spec, ['replicas', 'minReadySeconds'], causes);
       validateSelectorAndTemplate(spec, 'replicaset', causes);
       selectorImmutable(rs, old, causes);
+      validateReplicaStatus(rs.status, ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], causes);
     },
     scale: replicasScale,
     fields: (rs) => ({ 'status.replicas': String(Number(rs.status?.replicas ?? 0)) }),
@@ -331,6 +349,7 @@ export function statefulSetStrategy(): Strategy {
       if (!spec || typeof spec !== 'object') return void causes.required('spec');
       nonNegative(spec, ['replicas', 'minReadySeconds', 'revisionHistoryLimit'], causes);
       validateSelectorAndTemplate(spec, 'statefulset', causes);
+      validateReplicaStatus(sts.status, ['replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas'], causes);
       const policies = ['OrderedReady', 'Parallel'];
       if (spec.podManagementPolicy !== undefined && !policies.includes(spec.podManagementPolicy)) causes.notSupported('spec.podManagementPolicy', spec.podManagementPolicy, policies);
       const types = ['OnDelete', 'RollingUpdate'];

@@ -117,6 +117,19 @@ describe('Pod validation', () => {
     for (const re of expect) assert.ok(out.some((l) => re.test(l)), `${re} not in\n${out.join('\n')}`);
   });
 
+  it('checks what the node agent writes to status', () => {
+    const pod = podBody();
+    pods.default(pod);
+    pod.status = { phase: 'Sleeping', podIP: '10.0.0.5', podIPs: [{ ip: '10.0.0.6' }, { ip: '10.0.0.6' }, { ip: 'x' }], containerStatuses: [{ name: 'app', restartCount: -1 }] };
+    assert.deepEqual(lines(pods.validate(pod)), [
+      'status.phase: Unsupported value: "Sleeping": supported values: "Pending", "Running", "Succeeded", "Failed", "Unknown"',
+      'status.podIPs[1].ip: Duplicate value: "10.0.0.6"',
+      'status.podIPs[2].ip: Invalid value: "x": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+      'status.podIPs[0].ip: Invalid value: "10.0.0.6": must be equal to podIP',
+      'status.containerStatuses[0].restartCount: Invalid value: -1: must be greater than or equal to 0',
+    ]);
+  });
+
   it('allows only image, activeDeadlineSeconds and toleration additions on update', () => {
     const old = podBody();
     pods.default(old);

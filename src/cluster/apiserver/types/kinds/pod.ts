@@ -4,6 +4,7 @@ import { age } from '../duration.js';
 import type { KubeObject, Strategy } from '../index.js';
 import { podSpecSchema, podStatusSchema } from '../core-schema.js';
 import { subdomainName, topLevel } from '../meta.js';
+import { isDNS1123Subdomain, isIP } from '../names.js';
 import { ageColumn, arr, clone, column, created, deepEqual, makeStrategy, resourceType, s } from '../strategy.js';
 import { defaultPodSpec, validatePodSpec } from './podspec.js';
 
@@ -87,6 +88,29 @@ function validatePodUpdate(spec: KubeObject, old: KubeObject, causes: Causes): v
   const oldGates = arr(before.schedulingGates).map((g) => g.name);
   if (arr(mutable.schedulingGates).every((g) => oldGates.includes(g.name))) mutable.schedulingGates = before.schedulingGates;
   if (!deepEqual(mutable, before)) causes.forbidden('spec', updatableFieldsMessage);
+}
+
+const podPhases = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
+
+/** What the node agent writes through /status: a known phase, addresses, counters. */
+function validatePodStatus(status: KubeObject | undefined, causes: Causes): void {
+  if (!status || typeof status !== 'object') return;
+  if (status.phase !== undefined && !podPhases.includes(status.phase)) causes.notSupported('status.phase', status.phase, podPhases);
+  if (status.nominatedNodeName) causes.check('status.nominatedNodeName', status.nominatedNodeName, isDNS1123Subdomain(status.nominatedNodeName));
+  for (const [single, many] of [['podIP', 'podIPs'], ['hostIP', 'hostIPs']] as const) {
+    const ips = arr(status[many]).map((e) => s(e.ip));
+    ips.forEach((ip, i) => {
+      if (!isIP(ip)) causes.invalid(`status.${many}[${i}].ip`, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
+      else if (ips.indexOf(ip) !== i) causes.duplicate(`status.${many}[${i}].ip`, ip);
+    });
+    if (status[single] && !isIP(s(status[single]))) causes.invalid(`status.${single}`, status[single], 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
+    if (status[single] && ips.length > 0 && ips[0] !== status[single]) causes.invalid(`status.${many}[0].ip`, ips[0], `must be equal to ${single}`);
+  }
+  for (const key of ['initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses'] as const) {
+    arr(status[key]).forEach((c, i) => {
+      if (typeof c.restartCount === 'number' && c.restartCount < 0) causes.invalid(`status.${key}[${i}].restartCount`, c.restartCount, 'must be greater than or equal to 0');
+    });
+  }
 }
 
 function restartsOf(containers: KubeObject[], counted: (i: number) => boolean): { restarts: number; last?: string } {
@@ -181,6 +205,7 @@ export function podStrategy(): Strategy {
     validate(pod, causes, old) {
       validatePodSpec(pod.spec, 'spec', causes);
       if (old?.spec && pod.spec) validatePodUpdate(pod.spec, old.spec, causes);
+      validatePodStatus(pod.status, causes);
     },
     fields: (pod) => ({
       'spec.nodeName': s(pod.spec?.nodeName),
