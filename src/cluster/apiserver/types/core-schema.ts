@@ -1,5 +1,5 @@
 /** Schemas of core/v1 structures shared by several kinds (PodSpec, Container, Volume …). */
-import { conditionSchema, labelSelectorSchema, objectMetaSchema } from './meta.js';
+import { labelSelectorSchema, objectMetaSchema } from './meta.js';
 import {
   anyValue, bool, int32, int64, intOrString, keyedList, list, mapOf, obj, quantity, type Schema, str, strMap, time,
 } from './schema.js';
@@ -13,7 +13,7 @@ const keySelector = (name: string): Schema => named(name, { name: str(), key: st
 const objectFieldSelector = named('ObjectFieldSelector', { apiVersion: str(), fieldPath: str() }, ['fieldPath']);
 const resourceFieldSelector = named('ResourceFieldSelector', { containerName: str(), resource: str(), divisor: quantity() }, ['resource']);
 
-export const envVarSchema = named('EnvVar', {
+const envVarSchema = named('EnvVar', {
   name: str(),
   value: str(),
   valueFrom: named('EnvVarSource', {
@@ -31,7 +31,7 @@ const envFromSchema = named('EnvFromSource', {
 });
 
 const resourceList = (): Schema => mapOf(quantity());
-export const resourceRequirementsSchema = named('ResourceRequirements', {
+const resourceRequirementsSchema = named('ResourceRequirements', {
   limits: resourceList(),
   requests: resourceList(),
   claims: keyedList(named('ResourceClaim', { name: str(), request: str() }, ['name']), 'name'),
@@ -45,7 +45,7 @@ const tcpSocket = named('TCPSocketAction', { port: intOrString(), host: str() },
 const execAction = named('ExecAction', { command: list(str()) });
 const grpcAction = named('GRPCAction', { port: int32(), service: str() }, ['port']);
 
-export const probeSchema = named('Probe', {
+const probeSchema = named('Probe', {
   exec: execAction, httpGet, tcpSocket, grpc: grpcAction,
   initialDelaySeconds: int32(), timeoutSeconds: int32(), periodSeconds: int32(), successThreshold: int32(), failureThreshold: int32(),
   terminationGracePeriodSeconds: int64(),
@@ -57,7 +57,7 @@ const windowsOptions = named('WindowsSecurityContextOptions', { gmsaCredentialSp
 const seccompProfile = named('SeccompProfile', { type: str(), localhostProfile: str() }, ['type']);
 const appArmorProfile = named('AppArmorProfile', { type: str(), localhostProfile: str() }, ['type']);
 
-export const securityContextSchema = named('SecurityContext', {
+const securityContextSchema = named('SecurityContext', {
   capabilities: named('Capabilities', { add: list(str()), drop: list(str()) }),
   privileged: bool(), seLinuxOptions, windowsOptions, runAsUser: int64(), runAsGroup: int64(), runAsNonRoot: bool(),
   readOnlyRootFilesystem: bool(), allowPrivilegeEscalation: bool(), procMount: str(), seccompProfile, appArmorProfile,
@@ -70,7 +70,7 @@ const podSecurityContext = named('PodSecurityContext', {
   fsGroupChangePolicy: str(), seccompProfile, appArmorProfile, seLinuxChangePolicy: str(),
 });
 
-export const containerPortSchema = named('ContainerPort', { name: str(), hostPort: int32(), containerPort: int32(), protocol: str(), hostIP: str() }, ['containerPort']);
+const containerPortSchema = named('ContainerPort', { name: str(), hostPort: int32(), containerPort: int32(), protocol: str(), hostIP: str() }, ['containerPort']);
 
 const containerFields: Record<string, Schema> = {
   name: str(), image: str(), command: list(str()), args: list(str()), workingDir: str(),
@@ -89,7 +89,7 @@ const containerFields: Record<string, Schema> = {
   stdin: bool(), stdinOnce: bool(), tty: bool(),
 };
 
-export const containerSchema = named('Container', containerFields, ['name']);
+const containerSchema = named('Container', containerFields, ['name']);
 const ephemeralContainerSchema = named('EphemeralContainer', { ...containerFields, targetContainerName: str() }, ['name']);
 
 const keyToPath = named('KeyToPath', { key: str(), path: str(), mode: int32() }, ['key', 'path']);
@@ -136,7 +136,7 @@ const podAffinity = (name: string): Schema => named(name, {
   preferredDuringSchedulingIgnoredDuringExecution: list(weightedPodAffinityTerm),
 });
 
-export const affinitySchema = named('Affinity', {
+const affinitySchema = named('Affinity', {
   nodeAffinity: named('NodeAffinity', {
     requiredDuringSchedulingIgnoredDuringExecution: obj({ nodeSelectorTerms: list(nodeSelectorTerm) }, { name: `${core}.NodeSelector`, structType: 'atomic', required: ['nodeSelectorTerms'] }),
     preferredDuringSchedulingIgnoredDuringExecution: list(named('PreferredSchedulingTerm', { weight: int32(), preference: nodeSelectorTerm }, ['weight', 'preference'])),
@@ -145,7 +145,7 @@ export const affinitySchema = named('Affinity', {
   podAntiAffinity: podAffinity('PodAntiAffinity'),
 });
 
-export const tolerationSchema = named('Toleration', { key: str(), operator: str(), value: str(), effect: str(), tolerationSeconds: int64() });
+const tolerationSchema = named('Toleration', { key: str(), operator: str(), value: str(), effect: str(), tolerationSeconds: int64() });
 
 export const podSpecSchema = named('PodSpec', {
   volumes: { ...keyedList(volumeSchema, 'name'), strategy: 'merge,retainKeys' } as Schema,
@@ -213,7 +213,7 @@ export const podStatusSchema = named('PodStatus', {
 
 export const podTemplateSpecSchema = named('PodTemplateSpec', { metadata: objectMetaSchema, spec: podSpecSchema });
 
-export const typedLocalObjectReference = named('TypedLocalObjectReference', { apiGroup: str(), kind: str(), name: str() }, ['kind', 'name']);
+const typedLocalObjectReference = named('TypedLocalObjectReference', { apiGroup: str(), kind: str(), name: str() }, ['kind', 'name']);
 
 export const pvcSpecSchema = named('PersistentVolumeClaimSpec', {
   accessModes: list(str()),
@@ -227,4 +227,3 @@ export const pvcSpecSchema = named('PersistentVolumeClaimSpec', {
   volumeAttributesClassName: str(),
 });
 
-export { conditionSchema };

@@ -249,7 +249,7 @@ const formatChecks: Record<string, (v: string) => boolean> = {
 };
 
 /** Validates `value` against a structural schema; `path` is the field path ('spec.replicas'). */
-export function validateAgainstSchema(schema: JSONSchema | undefined, value: unknown, path: string, causes: Causes): void {
+function validateAgainstSchema(schema: JSONSchema | undefined, value: unknown, path: string, causes: Causes): void {
   if (!schema || typeof schema !== 'object') return;
   const display = path || '<root>';
   if (value === null || value === undefined) {
@@ -357,7 +357,7 @@ export function validateAgainstSchema(schema: JSONSchema | undefined, value: unk
 const preserves = (schema: JSONSchema): boolean => schema['x-kubernetes-preserve-unknown-fields'] === true;
 
 /** Removes fields the schema does not know (Kubernetes' pruning), keeping apiVersion/kind/metadata at roots. */
-export function prune(schema: JSONSchema | undefined, value: unknown, root: boolean): void {
+function prune(schema: JSONSchema | undefined, value: unknown, root: boolean): void {
   if (!schema || typeof schema !== 'object') return;
   if (Array.isArray(value)) {
     for (const item of value) prune(schema.items, item, false);
@@ -379,7 +379,7 @@ export function prune(schema: JSONSchema | undefined, value: unknown, root: bool
 }
 
 /** Paths of fields pruning would drop ('.spec.foo'), for fieldValidation=Strict. */
-export function unknownSchemaFields(schema: JSONSchema | undefined, value: unknown, path: string, root: boolean, out: string[]): void {
+function unknownSchemaFields(schema: JSONSchema | undefined, value: unknown, path: string, root: boolean, out: string[]): void {
   if (!schema || typeof schema !== 'object') return;
   if (Array.isArray(value)) {
     value.forEach((item, i) => unknownSchemaFields(schema.items, item, `${path}[${i}]`, false, out));
@@ -401,7 +401,7 @@ export function unknownSchemaFields(schema: JSONSchema | undefined, value: unkno
 }
 
 /** Applies `default`s (and drops nulls of non-nullable fields first), as the apiserver does on read and write. */
-export function applyDefaults(schema: JSONSchema | undefined, value: unknown): void {
+function applyDefaults(schema: JSONSchema | undefined, value: unknown): void {
   if (!schema || typeof schema !== 'object') return;
   if (Array.isArray(value)) {
     for (const item of value) applyDefaults(schema.items, item);
@@ -429,7 +429,7 @@ function schemaNodeAt(schema: JSONSchema | undefined, path: readonly string[]): 
   return node;
 }
 
-export function schemaPatchMeta(schema: JSONSchema | undefined): PatchMeta {
+function schemaPatchMeta(schema: JSONSchema | undefined): PatchMeta {
   return {
     lookup(path): FieldPatchInfo | undefined {
       const node = schemaNodeAt(schema, path);
@@ -468,7 +468,7 @@ function cellFor(type: string, value: unknown, now: Date): unknown {
   }
 }
 
-export function crdVersion(crd: KubeObject, version: string): KubeObject {
+function crdVersion(crd: KubeObject, version: string): KubeObject {
   const v = arr(crd.spec?.versions).find((x) => x.name === version);
   if (!v) throw invalidArgument(`CustomResourceDefinition ${s(crd.metadata?.name)} has no version ${JSON.stringify(version)}`);
   return v;

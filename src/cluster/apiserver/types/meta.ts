@@ -9,12 +9,12 @@ import { anyValue, bool, int64, keyedList, list, obj, type ObjectSchema, type Sc
 
 const metaV1 = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 
-export const ownerReferenceSchema = obj(
+const ownerReferenceSchema = obj(
   { apiVersion: str(), kind: str(), name: str(), uid: str(), controller: bool(), blockOwnerDeletion: bool() },
   { name: `${metaV1}.OwnerReference`, required: ['apiVersion', 'kind', 'name', 'uid'], structType: 'atomic' },
 );
 
-export const managedFieldsEntrySchema = obj(
+const managedFieldsEntrySchema = obj(
   { manager: str(), operation: str(), apiVersion: str(), time: time(), fieldsType: str(), fieldsV1: anyValue(), subresource: str() },
   { name: `${metaV1}.ManagedFieldsEntry` },
 );
@@ -81,7 +81,7 @@ export function validateLabels(labels: unknown, field: string, causes: Causes): 
   }
 }
 
-export function validateAnnotations(annotations: unknown, field: string, causes: Causes): void {
+function validateAnnotations(annotations: unknown, field: string, causes: Causes): void {
   if (!annotations || typeof annotations !== 'object') return;
   let size = 0;
   for (const [k, v] of Object.entries(annotations as Record<string, unknown>)) {

@@ -9,7 +9,6 @@ const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
 const dns1035LabelFmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
 const qualifiedNameFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const labelValueFmt = `(${qualifiedNameFmt})?`;
-const cIdentifierFmt = '[A-Za-z_][A-Za-z0-9_]*';
 const envVarNameFmt = '[-._a-zA-Z][-._a-zA-Z0-9]*';
 const configMapKeyFmt = '[-._a-zA-Z0-9]+';
 
@@ -19,7 +18,6 @@ const dns1123SubdomainRe = whole(dns1123SubdomainFmt);
 const dns1035LabelRe = whole(dns1035LabelFmt);
 const qualifiedNameRe = whole(qualifiedNameFmt);
 const labelValueRe = whole(labelValueFmt);
-const cIdentifierRe = whole(cIdentifierFmt);
 const envVarNameRe = whole(envVarNameFmt);
 const configMapKeyRe = whole(configMapKeyFmt);
 
@@ -93,12 +91,6 @@ export function isValidLabelValue(value: string): string[] {
     errs.push(regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", labelValueFmt, 'MyValue', 'my_value', '12345'));
   }
   return errs;
-}
-
-export function isCIdentifier(value: string): string[] {
-  return cIdentifierRe.test(value)
-    ? []
-    : [regexError("a valid C identifier must start with alphabetic character or '_', followed by a string of alphanumeric characters or '_'", cIdentifierFmt, 'my_name', 'MY_NAME', 'MyName')];
 }
 
 export function isEnvVarName(value: string): string[] {

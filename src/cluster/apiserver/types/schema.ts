@@ -30,10 +30,8 @@ export type Schema =
 export type ObjectSchema = Extract<Schema, { type: 'object' }>;
 
 export const str = (format?: string): Schema => (format ? { type: 'string', format } : { type: 'string' });
-export const oneOf = (...values: string[]): Schema => ({ type: 'string', enum: values });
 export const int32 = (): Schema => ({ type: 'integer', format: 'int32' });
 export const int64 = (): Schema => ({ type: 'integer', format: 'int64' });
-export const num = (): Schema => ({ type: 'number', format: 'double' });
 export const bool = (): Schema => ({ type: 'boolean' });
 export const time = (): Schema => ({ type: 'string', format: 'date-time' });
 export const bytes = (): Schema => ({ type: 'string', format: 'byte' });
@@ -156,7 +154,7 @@ function typeName(schema: Schema): string {
 }
 
 /** The schema node reached by a path of field names (list elements are not path elements; map keys are). */
-export function schemaAt(schema: Schema, path: readonly string[]): Schema | undefined {
+function schemaAt(schema: Schema, path: readonly string[]): Schema | undefined {
   let node: Schema | undefined = schema;
   for (const step of path) {
     while (node && node.type === 'array') node = node.items;
@@ -168,7 +166,7 @@ export function schemaAt(schema: Schema, path: readonly string[]): Schema | unde
   return node;
 }
 
-export function patchInfoOf(node: Schema | undefined): FieldPatchInfo | undefined {
+function patchInfoOf(node: Schema | undefined): FieldPatchInfo | undefined {
   if (!node) return undefined;
   if (node.type === 'array') {
     const info: FieldPatchInfo = { listType: node.listType ?? (node.mergeKey ? 'map' : 'atomic') };

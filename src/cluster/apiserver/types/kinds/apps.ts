@@ -16,14 +16,14 @@ const workloadCondition = (name: string, extra: Record<string, Schema> = {}): Sc
   named(name, { type: str(), status: str(), lastTransitionTime: time(), reason: str(), message: str(), ...extra }, ['type', 'status']);
 const replicasScale = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' };
 
-export function defaultTemplate(spec: KubeObject): void {
+function defaultTemplate(spec: KubeObject): void {
   const template = spec.template;
   if (!template || typeof template !== 'object') return;
   if (template.spec && typeof template.spec === 'object') defaultPodSpec(template.spec);
 }
 
 /** Selector and template checks shared by every controller with a pod template. */
-export function validateSelectorAndTemplate(spec: KubeObject, kindName: string, causes: Causes, opts: { restartAlways?: boolean } = {}): void {
+function validateSelectorAndTemplate(spec: KubeObject, kindName: string, causes: Causes): void {
   const sel = spec.selector;
   if (!sel || typeof sel !== 'object') causes.required('spec.selector');
   else {
@@ -47,7 +47,7 @@ export function validateSelectorAndTemplate(spec: KubeObject, kindName: string, 
   }
   validatePodSpec(template.spec, 'spec.template.spec', causes, { template: true });
   const restartPolicy = template.spec?.restartPolicy;
-  if (opts.restartAlways !== false && restartPolicy !== undefined && restartPolicy !== 'Always') {
+  if (restartPolicy !== undefined && restartPolicy !== 'Always') {
     causes.notSupported('spec.template.spec.restartPolicy', restartPolicy, ['Always']);
   }
   if (template.spec?.activeDeadlineSeconds !== undefined) causes.forbidden('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${kindName} is not Supported`);

@@ -260,7 +260,7 @@ const endpointsSchema = topLevel(`${core}.Endpoints`, {
   })),
 });
 
-export function formatEndpoints(eps: KubeObject): string {
+function formatEndpoints(eps: KubeObject): string {
   const all: string[] = [];
   let count = 0;
   const max = 3;
@@ -656,7 +656,7 @@ export function serviceAccountStrategy(): Strategy {
 const accessModes = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const accessModeShort: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
 
-export const pvcSchema = topLevel(`${core}.PersistentVolumeClaim`, {
+const pvcSchema = topLevel(`${core}.PersistentVolumeClaim`, {
   spec: pvcSpecSchema,
   status: named('PersistentVolumeClaimStatus', {
     phase: str(), accessModes: list(str()), capacity: mapOf(quantity()),

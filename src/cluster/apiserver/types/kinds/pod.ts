@@ -8,7 +8,7 @@ import { isDNS1123Subdomain, isIP } from '../names.js';
 import { ageColumn, arr, clone, column, created, deepEqual, makeStrategy, resourceType, s } from '../strategy.js';
 import { defaultPodSpec, validatePodSpec } from './podspec.js';
 
-export const podSchema = topLevel('io.k8s.api.core.v1.Pod', { spec: podSpecSchema, status: podStatusSchema });
+const podSchema = topLevel('io.k8s.api.core.v1.Pod', { spec: podSpecSchema, status: podStatusSchema });
 
 /** QoS class as the kubelet computes it from requests and limits. */
 export function qosClass(spec: KubeObject): string {
@@ -126,7 +126,7 @@ function restartsOf(containers: KubeObject[], counted: (i: number) => boolean): 
 }
 
 /** The READY, STATUS and RESTARTS cells as kubectl's pod printer computes them. */
-export function podStatusCells(pod: KubeObject, now: Date): [string, string, string] {
+function podStatusCells(pod: KubeObject, now: Date): [string, string, string] {
   const spec = pod.spec ?? {};
   const status = pod.status ?? {};
   let reason = s(status.phase);
@@ -245,4 +245,3 @@ export function podStrategy(): Strategy {
   });
 }
 
-export const _forTests = { validatePodUpdate };
