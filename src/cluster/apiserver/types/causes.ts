@@ -7,7 +7,8 @@ import type { FieldCause } from './index.js';
 /** Renders a value the way Kubernetes' field errors quote it. */
 export function quoteValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || value === undefined) return 'null';
+  // Go prints a nil value as the quoted string "null".
+  if (value === null || value === undefined) return '"null"';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
 }

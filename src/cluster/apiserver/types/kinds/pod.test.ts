@@ -145,6 +145,14 @@ describe('Pod validation', () => {
     assert.equal(out.length, 1);
     assert.match(out[0] ?? '', /^spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/);
 
+    const limited = structuredClone(old);
+    limited.spec.activeDeadlineSeconds = 60;
+    const unlimited = structuredClone(old);
+    assert.deepEqual(lines(pods.validate(unlimited, limited)), ['spec.activeDeadlineSeconds: Invalid value: "null": must not update from a positive integer to nil value']);
+    const longer = structuredClone(limited);
+    longer.spec.activeDeadlineSeconds = 120;
+    assert.deepEqual(lines(pods.validate(longer, limited)), ['spec.activeDeadlineSeconds: Invalid value: 120: must be less than or equal to previous value']);
+
     const dropped = structuredClone(old);
     dropped.spec.tolerations = [];
     assert.match(lines(pods.validate(dropped, old)).join('\n'), /spec\.tolerations: Forbidden/);
