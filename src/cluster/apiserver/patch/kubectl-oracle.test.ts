@@ -90,6 +90,13 @@ const strategicVectors: [string, unknown][] = [
   ['atomic lists', podSpec({ tolerations: [{ key: 'b', operator: 'Exists' }], containers: [{ name: 'web', args: ['-v'] }] })],
   ['owner references by uid', { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: 'other', uid: 'u-2' }] } }],
   ['volume mounts by mountPath', podSpec({ containers: [{ name: 'web', volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }, { name: 'cache', mountPath: '/cache' }] }] })],
+  ['directives in a new list and nulls in a new map', podSpec({ initContainers: [{ name: 'x', image: 'i' }, { name: 'y', $patch: 'delete' }], nodeSelector: { a: 'b', c: null } })],
+  ['order for a new list', podSpec({ '$setElementOrder/initContainers': [{ name: 'b' }, { name: 'a' }], initContainers: [{ name: 'b', image: 'b' }, { name: 'a', image: 'a' }] })],
+  ['delete from a missing primitive list', { spec: { template: { metadata: { '$deleteFromPrimitiveList/finalizers': ['x'] } } } }],
+  ['replace a new map', podSpec({ securityContext: { $patch: 'replace', runAsUser: 1 } })],
+  ['merge into a map that was a scalar', { spec: { paused: { x: 1 } } }],
+  ['delete a new map', podSpec({ securityContext: { $patch: 'delete' } })],
+  ['directive elements in a new list', podSpec({ initContainers: [{ name: 'x', $patch: 'merge' }, { name: 'y', image: 'y', env: [{ name: 'E', $patch: 'delete' }] }] })],
   [
     'kubectl apply three-way patch',
     {

@@ -98,6 +98,17 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: readonly string
       continue;
     }
     const current = original[key];
+    if (current === undefined || shapeOf(current) !== shapeOf(value)) {
+      // A value new to the object (or of another shape) is taken as it is, without nulls
+      // and directives; a map that is itself a directive is dropped, as Kubernetes does.
+      const fresh = withoutDirectives(value);
+      if (fresh === undefined) delete original[key];
+      else {
+        const order = orders.get(key);
+        original[key] = Array.isArray(fresh) && order ? mergeList([], fresh, fieldPath, meta, order) : fresh;
+      }
+      continue;
+    }
     if (isObject(value)) {
       const replace = strategies(meta, fieldPath).includes('replace');
       original[key] = mergeMap(isObject(current) && !replace ? current : {}, value, fieldPath, meta);
@@ -116,6 +127,25 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: readonly string
     }
   }
   return original;
+}
+
+function shapeOf(v: unknown): 'map' | 'list' | 'scalar' {
+  return isObject(v) ? 'map' : Array.isArray(v) ? 'list' : 'scalar';
+}
+
+/** A patch value with its nulls and directives taken out; undefined when the value is a
+ *  directive map (`$patch`) itself. */
+function withoutDirectives(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutDirectives).filter((e) => e !== undefined);
+  if (!isObject(v)) return v;
+  if (v[patchDirective] !== undefined) return undefined;
+  const out: JsonObject = {};
+  for (const [k, child] of Object.entries(v)) {
+    if (child === null || k.startsWith('$')) continue;
+    const fresh = withoutDirectives(child);
+    if (fresh !== undefined) out[k] = fresh;
+  }
+  return out;
 }
 
 function withoutKey(obj: JsonObject, key: string): JsonObject {
