@@ -488,6 +488,23 @@ test('Update managers beyond the cap merge, oldest first, into ancient-changes',
   assert.ok(entry(obj, 'kubectl'), 'appliers are never merged');
 });
 
+test('conflicts on the status subresource name the subresource', () => {
+  const live = apply(undefined, config({ replicas: 1 }), 'kubectl');
+  const withStatus = trackUpdate(live, { ...structuredClone(live), status: { replicas: 1 } }, {
+    manager: 'controller',
+    apiVersion: 'apps/v1',
+    meta: deploymentMeta,
+    now: T2,
+    subresource: 'status',
+  });
+  const statusConfig = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, status: { replicas: 2 } };
+  const err = conflictOf(() => apply(withStatus, statusConfig, 'other', { subresource: 'status' }));
+  assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "controller" with subresource "status" using apps/v1: .status.replicas');
+  const forced = apply(withStatus, statusConfig, 'other', { subresource: 'status', force: true, now: T3 });
+  assert.equal(forced.status.replicas, 2);
+  assert.equal(entries(forced).find((e) => e.manager === 'other')?.subresource, 'status');
+});
+
 test('bad applied configurations are refused', () => {
   const withManagedFields = config();
   withManagedFields.metadata.managedFields = [];
