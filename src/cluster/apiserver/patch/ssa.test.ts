@@ -505,6 +505,36 @@ test('conflicts on the status subresource name the subresource', () => {
   assert.equal(entries(forced).find((e) => e.manager === 'other')?.subresource, 'status');
 });
 
+test('kubectl may take over what its last client-side apply set; other managers may not', () => {
+  const lastApplied = (cfg: KubeObject): string => `${JSON.stringify(cfg)}\n`;
+  const csa = (cfg: KubeObject): KubeObject => {
+    const withAnnotation = structuredClone(cfg);
+    withAnnotation.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied(cfg), note: 'a<b' };
+    return update(undefined, withAnnotation, 'kubectl-client-side-apply', T1);
+  };
+  const live = csa(config({ replicas: 2 }));
+  const next = config({ replicas: 3 });
+  next.metadata.annotations = { note: 'a<b' };
+
+  const out = apply(live, next, 'kubectl', { now: T2 });
+  assert.equal(out.spec.replicas, 3);
+  assert.ok(owns(entry(out, 'kubectl'), 'f:spec', 'f:replicas'));
+  assert.ok(!owns(entry(out, 'kubectl-client-side-apply', 'Update'), 'f:spec', 'f:replicas'));
+  // The annotation now holds what kubectl applied, encoded as Kubernetes encodes it.
+  const annotation = out.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  assert.deepEqual(JSON.parse(annotation), next);
+  assert.ok(annotation.startsWith('{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations":{"note":"a\\u003cb"}'), annotation);
+
+  assert.equal(conflictOf(() => apply(live, next, 'other')).conflicts[0]?.field, '.spec.replicas');
+
+  // A field changed since the client-side apply stays a conflict for kubectl too.
+  const scaled = structuredClone(live);
+  scaled.spec.replicas = 5;
+  const afterScale = update(live, scaled, 'kubectl-scale', T2);
+  const err = conflictOf(() => apply(afterScale, next, 'kubectl', { now: T3 }));
+  assert.deepEqual(err.conflicts.map((c) => `${c.manager} ${c.field}`), ['kubectl-scale .spec.replicas']);
+});
+
 test('bad applied configurations are refused', () => {
   const withManagedFields = config();
   withManagedFields.metadata.managedFields = [];

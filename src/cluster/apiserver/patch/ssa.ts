@@ -18,6 +18,7 @@ import {
   type Entry,
   type KubeObject,
 } from './managed.js';
+import { fieldsKeptFromLastApplied, kubectlManager, syncLastApplied } from './last-applied.js';
 import { clone, isObject, type PatchMeta } from './meta.js';
 import { compare, fieldSetOf, mergeApplied, removePath } from './typed.js';
 
@@ -141,11 +142,16 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
     for (const p of entry.set.intersection(changed)) conflicts.push({ entry, path: p });
   }
   if (conflicts.length > 0 && !opts.force) {
-    conflicts.sort((a, b) => (pathString(a.path) < pathString(b.path) ? -1 : 1));
-    throw new ApplyConflictError(
-      conflicts.map((c) => ({ manager: c.entry.manager, field: pathString(c.path), message: `conflict with ${describeManager(c.entry)}` })),
-      conflictMessage(conflicts),
-    );
+    // kubectl may take what its own last client-side apply set, unchanged since.
+    const kept = opts.manager === kubectlManager && live ? fieldsKeptFromLastApplied(base, meta) : undefined;
+    const remaining = kept ? conflicts.filter((c) => !kept.has(c.path)) : conflicts;
+    if (remaining.length > 0) {
+      remaining.sort((a, b) => (pathString(a.path) < pathString(b.path) ? -1 : 1));
+      throw new ApplyConflictError(
+        remaining.map((c) => ({ manager: c.entry.manager, field: pathString(c.path), message: `conflict with ${describeManager(c.entry)}` })),
+        conflictMessage(remaining),
+      );
+    }
   }
   // Forced: the conflicting fields change hands. Removed fields leave every set.
   const removed = strip(diff.removed, subresource);
@@ -155,6 +161,7 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   const unchanged = diff.changed.size === 0 && diff.removed.size === 0;
   const time = previous && unchanged ? previous.time : opts.now;
   const self: Entry = { manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, time, subresource, set: appliedSet };
+  if (opts.manager === kubectlManager) syncLastApplied(merged, applied);
   return withManagedFields(merged, [...others, self]);
 }
 
