@@ -4,6 +4,7 @@
  * list types for server-side apply) and the component schemas of the OpenAPI v3 documents.
  */
 import type { FieldPatchInfo, PatchMeta } from '../patch/index.js';
+import { canonicalQuantity } from './quantity.js';
 
 export interface ListOptions {
   /** Strategic merge patch key (`patchMergeKey`) — implies strategy merge and list-type map. */
@@ -187,4 +188,23 @@ function patchInfoOf(node: Schema | undefined): FieldPatchInfo | undefined {
 
 export function patchMetaOf(schema: Schema): PatchMeta {
   return { lookup: (path) => patchInfoOf(schemaAt(schema, path)) };
+}
+
+/** Rewrites every valid quantity under `value` into its canonical form (invalid ones are left for validation to report). */
+export function canonicalizeQuantities(schema: Schema, value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  const rewrite = (node: Schema, holder: Record<string, unknown> | unknown[], key: string | number): void => {
+    const child = (holder as Record<string | number, unknown>)[key];
+    if (node.type === 'quantity') {
+      const canonical = canonicalQuantity(child);
+      if (canonical !== undefined) (holder as Record<string | number, unknown>)[key] = canonical;
+    } else canonicalizeQuantities(node, child);
+  };
+  if (schema.type === 'object' && !Array.isArray(value)) {
+    for (const [k, node] of Object.entries(schema.fields)) if (k in value) rewrite(node, value as Record<string, unknown>, k);
+  } else if (schema.type === 'map' && !Array.isArray(value)) {
+    for (const k of Object.keys(value)) rewrite(schema.values, value as Record<string, unknown>, k);
+  } else if (schema.type === 'array' && Array.isArray(value)) {
+    value.forEach((_, i) => rewrite(schema.items, value, i));
+  }
 }

@@ -7,7 +7,7 @@ import { describeStrategy } from './described.js';
 import { age } from './duration.js';
 import type { FieldCause, KubeObject, ResourceType, Strategy, TableColumn } from './index.js';
 import { type NameCheck, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
-import { type ObjectSchema, patchMetaOf, typeErrors, unknownFieldPaths } from './schema.js';
+import { canonicalizeQuantities, type ObjectSchema, patchMetaOf, typeErrors, unknownFieldPaths } from './schema.js';
 
 export interface KindDefinition {
   type: ResourceType;
@@ -50,7 +50,9 @@ export function makeStrategy(def: KindDefinition): Strategy {
     type,
     // Defaulting trusts the JSON types; an object with type errors is left as it is for validate() to refuse.
     default: (obj) => {
-      if (typeErrors(def.schema, obj).length === 0) def.default?.(obj);
+      if (typeErrors(def.schema, obj).length > 0) return;
+      def.default?.(obj);
+      canonicalizeQuantities(def.schema, obj);
     },
     validate(obj, old): FieldCause[] {
       const causes = new Causes();

@@ -31,6 +31,15 @@ describe('Pod defaulting', () => {
     assert.deepEqual(c.livenessProbe, { httpGet: { port: 80, path: '/', scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
     assert.equal(c.env[0].valueFrom.fieldRef.apiVersion, 'v1');
     assert.deepEqual(c.resources.requests, { cpu: '500m', memory: '64Mi' });
+    const sized = podBody();
+    sized.spec.containers[0].resources = { limits: { cpu: 1, memory: '1024Mi' }, requests: { cpu: '0.5', 'ephemeral-storage': '2048Ki' } };
+    pods.default(sized);
+    assert.equal(sized.status.qosClass, 'Burstable');
+    const guaranteed = podBody();
+    guaranteed.spec.containers[0].resources = { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '1024Mi' } };
+    pods.default(guaranteed);
+    assert.equal(guaranteed.status.qosClass, 'Guaranteed');
+    assert.deepEqual(sized.spec.containers[0].resources, { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '2Mi' } });
     assert.equal(spec.volumes[0].configMap.defaultMode, 420);
     assert.deepEqual(spec.volumes[1].emptyDir, {});
     assert.deepEqual(pod.status, { phase: 'Pending', qosClass: 'Guaranteed' });

@@ -4,7 +4,7 @@ import { age } from '../duration.js';
 import type { KubeObject, Strategy } from '../index.js';
 import { podSpecSchema, podStatusSchema } from '../core-schema.js';
 import { subdomainName, topLevel } from '../meta.js';
-import { isDNS1123Subdomain, isIP } from '../names.js';
+import { isDNS1123Subdomain, isIP, quantityValue } from '../names.js';
 import { ageColumn, arr, clone, column, created, deepEqual, makeStrategy, resourceType, s } from '../strategy.js';
 import { defaultPodSpec, validatePodSpec } from './podspec.js';
 
@@ -20,7 +20,7 @@ export function qosClass(spec: KubeObject): string {
     const lim = (c.resources?.limits ?? {}) as Record<string, unknown>;
     for (const r of ['cpu', 'memory']) {
       if (req[r] !== undefined || lim[r] !== undefined) anySet = true;
-      if (lim[r] === undefined || (req[r] !== undefined && String(req[r]) !== String(lim[r]))) guaranteed = false;
+      if (lim[r] === undefined || (req[r] !== undefined && quantityValue(req[r]) !== quantityValue(lim[r]))) guaranteed = false;
     }
   }
   if (!anySet) return 'BestEffort';
