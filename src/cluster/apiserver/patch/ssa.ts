@@ -107,9 +107,9 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   const base = withoutManagedFields(live ?? {});
   let entries = decodeEntries(live);
   if (live !== undefined && entries.length === 0) {
-    // An object nobody has applied to yet: its fields belong to a stand-in manager so that
-    // this apply cannot silently take or drop them.
-    const set = strip(fieldSetOf(base, meta, false), subresource);
+    // An object without managedFields: its fields belong to a stand-in manager, recorded as
+    // an update from nothing, so that this apply cannot silently take or drop them.
+    const set = strip(compare({}, base, meta).changed, subresource);
     entries = [{ manager: beforeFirstApplyManager, operation: 'Update', apiVersion: opts.apiVersion, time: opts.now, subresource, set }];
   }
 
