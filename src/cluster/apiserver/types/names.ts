@@ -3,6 +3,7 @@
  * validation package): each returns the list of problems, empty when the value is valid.
  */
 import net from 'node:net';
+import { canonicalQuantity, quantityNanos } from './quantity.js';
 
 const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
@@ -135,24 +136,10 @@ export const isIPv6 = (value: string): boolean => net.isIPv6(value);
 export const isIP = (value: string): boolean => net.isIP(value) !== 0;
 
 /** A resource quantity ('100m', '1Gi', '2', '1e3'). */
-export function isQuantity(value: unknown): boolean {
-  if (typeof value === 'number') return Number.isFinite(value);
-  if (typeof value !== 'string') return false;
-  return /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?[0-9]+)?$/.test(value);
-}
+export const isQuantity = (value: unknown): boolean => canonicalQuantity(value) !== undefined;
 
-const suffixes: Record<string, number> = {
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
-/** The numeric value of a quantity (approximate: enough to compare requests with limits). */
+/** The numeric value of a quantity (NaN when malformed), enough to compare requests with limits. */
 export function quantityValue(value: unknown): number {
-  if (typeof value === 'number') return value;
-  const m = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))((?:[KMGTPE]i)|[numkMGTPE]|[eE][+-]?[0-9]+)?$/.exec(String(value));
-  if (!m) return NaN;
-  const base = Number(m[1]);
-  const suffix = m[2] ?? '';
-  if (/^[eE]/.test(suffix)) return base * 10 ** Number(suffix.slice(1));
-  return base * (suffixes[suffix] ?? NaN);
+  const nanos = quantityNanos(value);
+  return nanos === undefined ? NaN : Number(nanos) / 1e9;
 }

@@ -38,10 +38,16 @@ function parse(input: string): { nanos: bigint; format: Format } | undefined {
   return { nanos: negative ? -nanos : nanos, format };
 }
 
+const textOf = (value: unknown): string => (typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : typeof value === 'string' ? value : '');
+
+/** The value of a quantity in nano units, or undefined when it is not one. */
+export function quantityNanos(value: unknown): bigint | undefined {
+  return parse(textOf(value))?.nanos;
+}
+
 /** The canonical text of a quantity, or undefined when it is not one. */
 export function canonicalQuantity(value: unknown): string | undefined {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : typeof value === 'string' ? value : '';
-  const parsed = parse(text);
+  const parsed = parse(textOf(value));
   if (!parsed) return undefined;
   const nanos = parsed.nanos;
   let format = parsed.format;
