@@ -53,8 +53,10 @@ const strippedFields: FieldPath[] = [
 
 export function strip(set: FieldSet, subresource: string | undefined): FieldSet {
   let out = set.withoutSubtree(['f:metadata', 'f:managedFields']);
-  // The main resource's writes never own status: it is reset from the stored object.
+  // The main resource's writes never own status, nor status writes spec: each is reset
+  // from the stored object.
   if (subresource === undefined) out = out.withoutSubtree(['f:status']);
+  else if (subresource === 'status') out = out.withoutSubtree(['f:spec']);
   return new FieldSet([...out].filter((p) => !strippedFields.some((s) => s.length === p.length && startsWith(p, s))));
 }
 

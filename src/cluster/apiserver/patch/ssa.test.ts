@@ -497,12 +497,14 @@ test('conflicts on the status subresource name the subresource', () => {
     now: T2,
     subresource: 'status',
   });
-  const statusConfig = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, status: { replicas: 2 } };
+  const statusConfig = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1 }, status: { replicas: 2 } };
   const err = conflictOf(() => apply(withStatus, statusConfig, 'other', { subresource: 'status' }));
   assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "controller" with subresource "status" using apps/v1: .status.replicas');
   const forced = apply(withStatus, statusConfig, 'other', { subresource: 'status', force: true, now: T3 });
   assert.equal(forced.status.replicas, 2);
-  assert.equal(entries(forced).find((e) => e.manager === 'other')?.subresource, 'status');
+  const other = entries(forced).find((e) => e.manager === 'other');
+  assert.equal(other?.subresource, 'status');
+  assert.deepEqual(other?.fieldsV1, { 'f:status': { 'f:replicas': {} } }, 'a status write owns no spec');
 });
 
 test('kubectl may take over what its last client-side apply set; other managers may not', () => {
