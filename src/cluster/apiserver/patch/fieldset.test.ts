@@ -51,4 +51,7 @@ test('set operations', () => {
 test('malformed FieldsV1 is refused naming the element', () => {
   assert.throws(() => fromFieldsV1({ 'f:a': 'x' }), (err: unknown) => isInvalidArgument(err) && /\["f:a"\]: not an object/.test(String(err)));
   assert.throws(() => fromFieldsV1({ 'x:a': {} }), (err: unknown) => isInvalidArgument(err) && /invalid FieldsV1 element "x:a"/.test(String(err)));
+  for (const bad of ['k:{"name":', 'k:"x"', 'v:{', 'i:x']) {
+    assert.throws(() => fromFieldsV1({ 'f:l': { [bad]: {} } }), (err: unknown) => isInvalidArgument(err) && /invalid FieldsV1 element/.test(String(err)), bad);
+  }
 });

@@ -134,12 +134,32 @@ export function fromFieldsV1(fields: unknown): FieldSet {
         if (path.length > 0) set.add(path);
         continue;
       }
-      if (!/^[fkvi]:/.test(key)) throw invalidArgument(`invalid FieldsV1 element ${JSON.stringify(key)}`);
+      if (!validElement(key)) throw invalidArgument(`invalid FieldsV1 element ${JSON.stringify(key)}`);
       walk(node[key], [...path, key]);
     }
   };
   walk(fields, []);
   return set;
+}
+
+function validElement(element: string): boolean {
+  const body = element.slice(2);
+  switch (element.slice(0, 2)) {
+    case 'f:':
+      return true;
+    case 'i:':
+      return /^[0-9]+$/.test(body);
+    case 'k:':
+    case 'v:':
+      try {
+        const value: unknown = JSON.parse(body);
+        return element[0] === 'v' || isObject(value);
+      } catch {
+        return false;
+      }
+    default:
+      return false;
+  }
 }
 
 /** The path as Kubernetes prints it in conflicts: `.spec.containers[name="nginx"].image`. */
