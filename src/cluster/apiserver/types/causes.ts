@@ -4,12 +4,28 @@
  */
 import type { FieldCause } from './index.js';
 
-/** Renders a value the way Kubernetes' field errors quote it. */
+/** A value already rendered the way Go would print it. */
+export class GoValue {
+  constructor(readonly text: string) {}
+}
+
+const isStringMap = (v: object): v is Record<string, string> => !Array.isArray(v) && Object.keys(v).length > 0 && Object.values(v).every((x) => typeof x === 'string');
+
+/** Go's %#v of a map decoded from JSON (`map[string]interface {}{"name":"x"}`). */
+export function goInterfaceMap(v: Record<string, unknown>): GoValue {
+  return new GoValue(`map[string]interface {}{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(v[k])}`).join(', ')}}`);
+}
+
+/** Renders a value the way Kubernetes' field errors print it: strings quoted, nil as "null", string lists and maps as Go literals. */
 export function quoteValue(value: unknown): string {
+  if (value instanceof GoValue) return value.text;
   if (typeof value === 'string') return JSON.stringify(value);
-  // Go prints a nil value as the quoted string "null".
   if (value === null || value === undefined) return '"null"';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return `[]string{${value.map((x) => JSON.stringify(x)).join(', ')}}`;
+  if (typeof value === 'object' && isStringMap(value)) {
+    return `map[string]string{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(value[k])}`).join(', ')}}`;
+  }
   return JSON.stringify(value);
 }
 

@@ -84,7 +84,7 @@ describe('CustomResourceDefinition objects', () => {
     const expect = [
       'spec.group: Invalid value: "example": should be a domain with at least one dot',
       'metadata.name: Invalid value: "crontab.example.com": must be spec.names.plural+"."+spec.group',
-      'spec.versions: Invalid value: ["v1","v2"]: must have exactly one version marked as storage version',
+      'spec.versions: Invalid value: []string{"v1", "v2"}: must have exactly one version marked as storage version',
       'spec.names.shortNames[1]: Invalid value: "Bad_Short": a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character, and end with an alphanumeric character (e.g. \'my-name\',  or \'abc-123\', regex used for validation is \'[a-z]([-a-z0-9]*[a-z0-9])?\')',
       'spec.versions[0].additionalPrinterColumns[4].type: Unsupported value: "color": supported values: "boolean", "date", "integer", "number", "string"',
       'spec.versions[1].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields',
@@ -155,7 +155,7 @@ describe('customResourceStrategy', () => {
       'spec.color: Unsupported value: "pink": supported values: "red", "green"',
       'spec.port: Invalid value: 1.5: spec.port in body must be of type integer,string: "number"',
       'spec.tags[1]: Duplicate value: "a"',
-      'spec.ports[1]: Duplicate value: {"name":"x"}',
+      'spec.ports[1]: Duplicate value: map[string]interface {}{"name":"x"}',
       'spec.labels.a: Invalid value: 1: spec.labels.a in body must be of type string: "integer"',
       'spec.started: Invalid value: "yesterday": spec.started in body must be of type date-time: "yesterday"',
       'spec.template.apiVersion: Required value: must not be empty',

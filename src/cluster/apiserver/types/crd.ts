@@ -4,7 +4,7 @@
  * openAPIV3Schema (validation, pruning, defaulting, printer columns, scale/status).
  */
 import { invalidArgument } from '../../../lib/errors.js';
-import { Causes, quoteValue } from './causes.js';
+import { Causes, goInterfaceMap, quoteValue } from './causes.js';
 import { describeStrategy } from './described.js';
 import { age } from './duration.js';
 import type { FieldPatchInfo, PatchMeta } from '../patch/index.js';
@@ -316,7 +316,7 @@ function validateAgainstSchema(schema: JSONSchema | undefined, value: unknown, p
       value.forEach((item, i) => {
         if (!isPlainObject(item)) return;
         const k = keys.map((key) => item[key] ?? schema.items?.properties?.[key]?.default);
-        if (seen.some((prev) => deepEqual(prev, k))) causes.duplicate(`${path}[${i}]`, Object.fromEntries(keys.map((key, j) => [key, k[j]])));
+        if (seen.some((prev) => deepEqual(prev, k))) causes.duplicate(`${path}[${i}]`, goInterfaceMap(Object.fromEntries(keys.map((key, j) => [key, k[j]]))));
         seen.push(k);
       });
     }

@@ -37,7 +37,7 @@ describe('Deployment', () => {
   it('requires a selector matching the template labels', () => {
     const d = deploymentBody();
     d.spec.template.metadata.labels = { app: 'other' };
-    assert.deepEqual(lines(createCauses(deployments, d)), ['spec.template.metadata.labels: Invalid value: {"app":"other"}: `selector` does not match template `labels`']);
+    assert.deepEqual(lines(createCauses(deployments, d)), ['spec.template.metadata.labels: Invalid value: map[string]string{"app":"other"}: `selector` does not match template `labels`']);
     const none = deploymentBody();
     delete none.spec.selector;
     assert.ok(lines(createCauses(deployments, none)).includes('spec.selector: Required value'));

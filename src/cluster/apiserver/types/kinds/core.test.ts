@@ -76,7 +76,11 @@ describe('Service', () => {
     const changed = structuredClone(old);
     changed.spec.clusterIP = '10.96.0.11';
     changed.spec.clusterIPs = ['10.96.0.11'];
-    assert.deepEqual(lines(s.validate(changed, old)), ['spec.clusterIP: Invalid value: "10.96.0.11": field is immutable']);
+    assert.deepEqual(lines(s.validate(changed, old)), ['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.11"}: may not change once set']);
+    const kept = structuredClone(old);
+    kept.spec.clusterIP = '';
+    delete kept.spec.clusterIPs;
+    assert.deepEqual(s.validate(kept, old), []);
   });
   it('prints TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE SELECTOR', () => {
     assert.deepEqual(s.tableColumns.map((c) => c.name), ['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);

@@ -188,10 +188,12 @@ function validateService(svc: KubeObject, causes: Causes, old?: KubeObject): voi
     if (!['IPv4', 'IPv6'].includes(String(f))) causes.notSupported(`spec.ipFamilies[${i}]`, f, ['IPv4', 'IPv6']);
   });
   if (old?.spec) {
-    // An empty clusterIP on update keeps the allocated one (the server copies it over).
-    const before = old.spec.clusterIP;
-    if (typeof before === 'string' && before !== '' && spec.clusterIP !== undefined && spec.clusterIP !== '' && spec.clusterIP !== before && type !== 'ExternalName' && old.spec.type !== 'ExternalName') {
-      causes.immutable('spec.clusterIP', spec.clusterIP);
+    // The primary cluster IP never changes once allocated (an empty one on update keeps it: the server copies it over).
+    const before = old.spec.clusterIPs?.[0] ?? old.spec.clusterIP;
+    const after = Array.isArray(spec.clusterIPs) && spec.clusterIPs.length > 0 ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
+    const changingType = type === 'ExternalName' || old.spec.type === 'ExternalName';
+    if (typeof before === 'string' && before !== '' && after.length > 0 && after[0] !== '' && after[0] !== before && !changingType) {
+      causes.invalid('spec.clusterIPs[0]', after, 'may not change once set');
     }
   }
 }
