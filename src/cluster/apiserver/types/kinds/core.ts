@@ -600,34 +600,36 @@ export function eventStrategy(): Strategy {
       source: s(e.source?.component) || s(e.reportingComponent),
       type: s(e.type),
     }),
-    printer: {
-      noName: true,
-      columns: [
-        column('Last Seen', 'string', 'The time at which the most recent occurrence of this event was recorded.'),
-        column('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future.'),
-        column('Reason', 'string', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
-        column('Object', 'string', 'The object that this event is about.'),
-        column('Subobject', 'string', 'The subobject of the involved object (fieldPath).', 1),
-        column('Source', 'string', 'The component reporting this event.', 1),
-        column('Message', 'string', 'A human-readable description of the status of this operation.'),
-        column('First Seen', 'string', 'The time at which the event was first recorded.', 1),
-        column('Count', 'string', 'The number of times this event has occurred.', 1),
-        column('Name', 'string', 'Name of the event.', 1, 'name'),
-      ],
-      cells(e, now) {
-        const first = e.firstTimestamp ? age(e.firstTimestamp, now) : age(e.eventTime, now);
-        let last = e.lastTimestamp ? age(e.lastTimestamp, now) : first;
-        let count = typeof e.count === 'number' ? e.count : 0;
-        if (e.series) {
-          last = age(e.series.lastObservedTime, now);
-          count = typeof e.series.count === 'number' ? e.series.count : count;
-        } else if (count === 0) count = 1;
-        const kind = s(e.involvedObject?.kind).toLowerCase();
-        const target = e.involvedObject?.name ? `${kind}/${s(e.involvedObject.name)}` : kind;
-        return [last, s(e.type), s(e.reason), target, s(e.involvedObject?.fieldPath), eventSourceText(e), s(e.message).trim(), first, count, s(e.metadata?.name)];
-      },
-    },
+    printer: { noName: true, columns: eventColumns, cells: eventCells },
   });
+}
+
+/** The columns of kubectl's event printer (no NAME first: events are listed by time). */
+export const eventColumns = [
+  column('Last Seen', 'string', 'The time at which the most recent occurrence of this event was recorded.'),
+  column('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future.'),
+  column('Reason', 'string', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
+  column('Object', 'string', 'The object that this event is about.'),
+  column('Subobject', 'string', 'The subobject of the involved object (fieldPath).', 1),
+  column('Source', 'string', 'The component reporting this event.', 1),
+  column('Message', 'string', 'A human-readable description of the status of this operation.'),
+  column('First Seen', 'string', 'The time at which the event was first recorded.', 1),
+  column('Count', 'string', 'The number of times this event has occurred.', 1),
+  column('Name', 'string', 'Name of the event.', 1, 'name'),
+];
+
+/** The cells of a core/v1 Event; events.k8s.io/v1 Events are printed through it too. */
+export function eventCells(e: KubeObject, now: Date): unknown[] {
+  const first = e.firstTimestamp ? age(e.firstTimestamp, now) : age(e.eventTime, now);
+  let last = e.lastTimestamp ? age(e.lastTimestamp, now) : first;
+  let count = typeof e.count === 'number' ? e.count : 0;
+  if (e.series) {
+    last = age(e.series.lastObservedTime, now);
+    count = typeof e.series.count === 'number' ? e.series.count : count;
+  } else if (count === 0) count = 1;
+  const kind = s(e.involvedObject?.kind).toLowerCase();
+  const target = e.involvedObject?.name ? `${kind}/${s(e.involvedObject.name)}` : kind;
+  return [last, s(e.type), s(e.reason), target, s(e.involvedObject?.fieldPath), eventSourceText(e), s(e.message).trim(), first, count, s(e.metadata?.name)];
 }
 
 // ---------------------------------------------------------------- ServiceAccount

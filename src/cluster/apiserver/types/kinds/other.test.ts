@@ -71,5 +71,12 @@ describe('Lease, EndpointSlice, events.k8s.io Event', () => {
     const s = strategyFor('events.k8s.io', 'Event');
     const out = lines(createCauses(s, { metadata: { ...meta }, eventTime: '2024-05-01T11:00:00.000000Z', type: 'Normal' }));
     assert.deepEqual(out, ['reportingController: Required value', 'reportingInstance: Required value', 'action: Required value', 'reason: Required value']);
+    const ev = {
+      metadata: { ...meta, name: 'web.1' }, eventTime: '2024-05-01T11:58:00.000000Z', type: 'Warning', reason: 'BackOff', note: 'restarting', action: 'Restart',
+      reportingController: 'berth.dev/agent', reportingInstance: 'node-1', regarding: { kind: 'Pod', name: 'web', fieldPath: 'spec.containers{app}' },
+      series: { count: 4, lastObservedTime: '2024-05-01T11:59:00.000000Z' },
+    };
+    assert.deepEqual(s.tableColumns.map((c) => c.name), strategyFor('', 'Event').tableColumns.map((c) => c.name));
+    assert.deepEqual(s.tableRow(ev, now), ['60s', 'Warning', 'BackOff', 'pod/web', 'spec.containers{app}', 'berth.dev/agent, node-1', 'restarting', '2m', 4, 'web.1']);
   });
 });

@@ -4,13 +4,12 @@
  * EndpointSlice and events.k8s.io/v1 Event.
  */
 import type { Causes } from '../causes.js';
-import { age } from '../duration.js';
 import type { KubeObject, Strategy } from '../index.js';
 import { conditionSchema, labelSelectorSchema, subdomainName, topLevel } from '../meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isIP, isIPv4, isIPv6, isPathSegmentName, isQualifiedName, isQuantity, isValidPortName, isValidPortNum } from '../names.js';
 import { anyValue, bool, int32, int64, intOrString, keyedList, list, obj, quantity, type Schema, str, strMap, time } from '../schema.js';
 import { ageColumn, arr, column, created, ensure, makeStrategy, resourceType, s, values } from '../strategy.js';
-import { labelSelectorCheck } from './core.js';
+import { eventCells, eventColumns, labelSelectorCheck } from './core.js';
 
 const named = (prefix: string) => (name: string, fields: Record<string, Schema>, required?: string[]): Schema =>
   obj(fields, required ? { name: `${prefix}.${name}`, required } : { name: `${prefix}.${name}` });
@@ -432,6 +431,16 @@ const eventsEventSchema = topLevel('io.k8s.api.events.v1.Event', {
   deprecatedFirstTimestamp: time(), deprecatedLastTimestamp: time(), deprecatedCount: int32(),
 }, ['eventTime']);
 
+/** An events.k8s.io/v1 Event in core/v1 terms, as the API server converts between the two. */
+function asCoreEvent(e: KubeObject): KubeObject {
+  const core: KubeObject = {
+    metadata: e.metadata, involvedObject: e.regarding, reason: e.reason, message: e.note, type: e.type, eventTime: e.eventTime, series: e.series,
+    reportingComponent: e.reportingController, reportingInstance: e.reportingInstance, source: e.deprecatedSource,
+    firstTimestamp: e.deprecatedFirstTimestamp, lastTimestamp: e.deprecatedLastTimestamp, count: e.deprecatedCount,
+  };
+  return core;
+}
+
 export function eventsV1Strategy(): Strategy {
   return makeStrategy({
     type: resourceType({ group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),
@@ -453,20 +462,6 @@ export function eventsV1Strategy(): Strategy {
       'regarding.kind': s(e.regarding?.kind), 'regarding.name': s(e.regarding?.name), 'regarding.namespace': s(e.regarding?.namespace),
       'regarding.uid': s(e.regarding?.uid), reason: s(e.reason), reportingController: s(e.reportingController), type: s(e.type),
     }),
-    printer: {
-      noName: true,
-      columns: [
-        column('Last Seen', 'string', 'The time at which the most recent occurrence of this event was recorded.'),
-        column('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future.'),
-        column('Reason', 'string', 'Why the action was taken.'),
-        column('Object', 'string', 'The object this Event is about.'),
-        column('Message', 'string', 'A human-readable description of the status of this operation.'),
-      ],
-      cells(e, now) {
-        const last = e.series?.lastObservedTime ? age(e.series.lastObservedTime, now) : e.deprecatedLastTimestamp ? age(e.deprecatedLastTimestamp, now) : age(e.eventTime, now);
-        const kind = s(e.regarding?.kind).toLowerCase();
-        return [last, s(e.type), s(e.reason), e.regarding?.name ? `${kind}/${s(e.regarding.name)}` : kind, s(e.note).trim()];
-      },
-    },
+    printer: { noName: true, columns: eventColumns, cells: (e, now) => eventCells(asCoreEvent(e), now) },
   });
 }
