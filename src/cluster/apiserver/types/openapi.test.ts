@@ -89,6 +89,9 @@ describe('openapiV3Document', () => {
     assert.equal(walk(doc, gvk, ['spec', 'strategy'])['x-kubernetes-patch-strategy'], 'retainKeys');
     assert.equal(walk(doc, gvk, ['metadata', 'finalizers'])['x-kubernetes-patch-strategy'], 'merge');
     assert.equal(walk(doc, gvk, ['spec', 'replicas']).type, 'integer');
+    const deployment = doc.components.schemas['io.k8s.api.apps.v1.Deployment'];
+    assert.match(deployment.description, /Deployment/);
+    assert.match(deployment.properties.spec.description, /desired state/);
     const list = doc.components.schemas['io.k8s.api.apps.v1.DeploymentList'];
     assert.deepEqual(list['x-kubernetes-group-version-kind'], [{ group: 'apps', kind: 'DeploymentList', version: 'v1' }]);
   });

@@ -88,6 +88,46 @@ function property(schema: Schema, components: Record<string, KubeObject>): KubeO
   return prop;
 }
 
+/** What `kubectl explain` prints for each kind and for the fields every object has (our own wording). */
+const kindDescriptions: Record<string, string> = {
+  Namespace: 'Namespace provides a scope for names of namespaced objects.',
+  Pod: 'Pod is a group of containers scheduled together onto one node, sharing network and storage.',
+  Service: 'Service gives a set of pods, chosen by a label selector, one stable virtual address and ports.',
+  Endpoints: 'Endpoints lists the addresses and ports that implement a Service.',
+  ConfigMap: 'ConfigMap holds non-confidential configuration data for pods to consume.',
+  Secret: 'Secret holds confidential data such as passwords, tokens or keys, base64-encoded.',
+  Node: 'Node is a machine that runs pods, as reported by its node agent.',
+  Event: 'Event is a report of something that happened to an object in the cluster.',
+  ServiceAccount: 'ServiceAccount is an identity for processes that run in pods.',
+  PersistentVolumeClaim: 'PersistentVolumeClaim is a request for storage by a user.',
+  Deployment: 'Deployment declares the desired state of a set of identical pods and rolls out changes through ReplicaSets.',
+  ReplicaSet: 'ReplicaSet keeps a given number of pod replicas running.',
+  DaemonSet: 'DaemonSet runs a copy of a pod on every eligible node.',
+  StatefulSet: 'StatefulSet runs pods with stable identities and per-pod storage.',
+  HorizontalPodAutoscaler: 'HorizontalPodAutoscaler scales a workload between bounds according to observed metrics.',
+  PodDisruptionBudget: 'PodDisruptionBudget limits how many pods of a set voluntary disruptions may take down at once.',
+  Ingress: 'Ingress routes external HTTP traffic to Services by host and path.',
+  Lease: 'Lease is a lightweight lock with a holder and a duration, used for leader election and node heartbeats.',
+  EndpointSlice: 'EndpointSlice lists a subset of the endpoints of a Service.',
+  CustomResourceDefinition: 'CustomResourceDefinition adds a new resource type to the API, served under its own group and names.',
+};
+const fieldDescriptions: Record<string, string> = {
+  apiVersion: 'APIVersion is the versioned schema of this representation of an object, such as apps/v1.',
+  kind: 'Kind is the type of resource this object represents, in CamelCase.',
+  metadata: "Standard object's metadata: name, namespace, labels, annotations, owners and server-set fields.",
+  spec: 'The desired state of the object.',
+  status: 'The most recently observed state of the object, written by the system.',
+};
+
+function describeTopLevel(body: KubeObject, kind: string): void {
+  const description = kindDescriptions[kind];
+  if (description) body.description = description;
+  for (const [field, text] of Object.entries(fieldDescriptions)) {
+    const prop = body.properties?.[field];
+    if (prop && !prop.description) prop.description = text;
+  }
+}
+
 const gvkOf = (s: Strategy): KubeObject => ({ group: s.type.group, version: s.type.version, kind: s.type.kind });
 
 const queryParam = (name: string, description: string, type: 'string' | 'boolean' | 'integer' = 'string'): KubeObject => ({
@@ -248,6 +288,7 @@ export function openapiV3Document(group: string, version: string, strategies: St
     const listName = `${name.slice(0, name.length - s.type.kind.length)}${s.type.listKind}`;
     const gvk = [{ group: s.type.group, kind: s.type.kind, version: s.type.version }];
     components[name] = { ...components[name], 'x-kubernetes-group-version-kind': gvk };
+    describeTopLevel(components[name], s.type.kind);
     const listBody = convert(obj({ apiVersion: str(), kind: str(), metadata: listMetaSchema, items: anyValue() }, {}), components);
     listBody.properties.items = { type: 'array', items: { allOf: [ref(name)], default: {} } };
     listBody.required = ['items'];
