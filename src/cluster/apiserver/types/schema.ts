@@ -132,6 +132,8 @@ function walkTypes(schema: Schema, value: unknown, path: string, out: { path: st
       return;
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) out.push({ path, expected: 'integer', value });
+      else if (schema.format === 'int32' && (value < -2147483648 || value > 2147483647)) out.push({ path, expected: 'int32', value });
+      else if (!Number.isSafeInteger(value)) out.push({ path, expected: 'int64', value });
       return;
     case 'number':
       if (typeof value !== 'number') out.push({ path, expected: 'number', value });

@@ -126,6 +126,16 @@ describe('Pod validation', () => {
     for (const re of expect) assert.ok(out.some((l) => re.test(l)), `${re} not in\n${out.join('\n')}`);
   });
 
+  it('refuses a host port claimed twice and integers out of range', () => {
+    const pod = podBody();
+    pod.spec.containers.push({ name: 'b', image: 'x', ports: [{ containerPort: 81, hostPort: 8080 }] });
+    pod.spec.containers[0].ports[0].hostPort = 8080;
+    assert.deepEqual(lines(createCauses(pods, pod)), ['spec.containers[1].ports[0].hostPort: Duplicate value: "8080/TCP"']);
+    const huge = podBody();
+    huge.spec.containers[0].ports[0].containerPort = 2 ** 40;
+    assert.deepEqual(pods.validate(huge).map((c) => `${c.field}: ${c.reason}`), ['spec.containers[0].ports[0].containerPort: FieldValueTypeInvalid']);
+  });
+
   it('checks what the node agent writes to status', () => {
     const pod = podBody();
     pods.default(pod);

@@ -353,6 +353,18 @@ export function validatePodSpec(spec: KubeObject | undefined, path: string, caus
   arr(spec.imagePullSecrets).forEach((s, i) => {
     if (!s?.name) causes.required(`${path}.imagePullSecrets[${i}].name`);
   });
+  // One host port and protocol may be claimed once per pod.
+  const hostPorts = new Set<string>();
+  for (const key of ['initContainers', 'containers'] as const) {
+    arr(spec[key]).forEach((c, i) => {
+      arr(c.ports).forEach((port, j) => {
+        if (typeof port.hostPort !== 'number' || port.hostPort === 0) return;
+        const id = `${port.hostPort}/${port.protocol ?? 'TCP'}`;
+        if (hostPorts.has(id)) causes.duplicate(`${path}.${key}[${i}].ports[${j}].hostPort`, id);
+        hostPorts.add(id);
+      });
+    });
+  }
   if (spec.hostNetwork === true) {
     for (const [i, c] of containers.entries()) {
       arr(c?.ports).forEach((port, j) => {
