@@ -64,6 +64,32 @@ describe('cluster API server', () => {
     assert.equal((await kubeRequest(node, 'DELETE', '/api/v1/namespaces/default')).status, 403);
   });
 
+  test('impersonation: admins may act as a viewer, a viewer may not impersonate', async () => {
+    const asViewer = await req('POST', '/api/v1/namespaces/default/configmaps', cm('imp'), { 'Impersonate-User': 'carol', 'Impersonate-Group': 'berth:viewers' });
+    assert.equal(asViewer.status, 403);
+    assert.match(asViewer.json.message, /User "carol" cannot create resource "configmaps"/);
+    assert.equal((await req('GET', '/api/v1/namespaces/default/configmaps', undefined, { 'Impersonate-User': 'carol', 'Impersonate-Group': 'berth:viewers' })).status, 200);
+    const nodeToken = fs.readFileSync(path.join(tmp.root, 'tokens.csv'), 'utf8').split('\n')[1]?.split(',')[0];
+    const escalate = await kubeRequest({ ...admin, token: nodeToken }, 'GET', '/api/v1/namespaces', undefined, { 'Impersonate-User': 'admin', 'Impersonate-Group': 'system:masters' });
+    assert.equal(escalate.status, 403);
+  });
+
+  test('deletecollection with a label selector; a watch with sendInitialEvents ends its initial events with a bookmark', async () => {
+    await req('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'coll' } });
+    for (const [name, team] of [['a', 'x'], ['b', 'x'], ['c', 'y']] as const) await req('POST', '/api/v1/namespaces/coll/configmaps', cm(name, { metadata: { name, labels: { team } } }));
+    const deleted = await req('DELETE', '/api/v1/namespaces/coll/configmaps?labelSelector=team%3Dx');
+    assert.equal(deleted.status, 200, deleted.text);
+    assert.deepEqual(deleted.json.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['a', 'b']);
+    const left = await req('GET', '/api/v1/namespaces/coll/configmaps');
+    assert.deepEqual(left.json.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['c']);
+    const events = await collectWatch(admin, `/api/v1/namespaces/coll/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1`, async () => undefined);
+    assert.equal(events[0]?.type, 'ADDED');
+    assert.equal(events[1]?.type, 'BOOKMARK');
+    assert.equal(events[1]?.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+    const badSelector = await req('GET', '/api/v1/namespaces/coll/configmaps?watch=1&labelSelector=%3D%3D%3D');
+    assert.equal(badSelector.status, 400);
+  });
+
   test('create, get, conflicting update, no-op update, delete', async () => {
     const created = await req('POST', '/api/v1/namespaces/default/configmaps', cm('c1'));
     assert.equal(created.status, 201, created.text);

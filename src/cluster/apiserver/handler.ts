@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { authorize, forbiddenMessage, userFromCertificate, type RequestAttributes, type TokenFile, type UserInfo } from './auth.js';
+import { adminGroup, authorize, forbiddenMessage, userFromCertificate, type RequestAttributes, type TokenFile, type UserInfo } from './auth.js';
 import { decodeObjectBody, decodePatchBody, readBody } from './body.js';
 import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery.js';
 import { parseResourceVersion, type DeleteOptions, type FieldValidation, type ObjectService, type PropagationPolicy, type Scope, type WriteOptions } from './objects.js';
@@ -85,6 +85,11 @@ export class ApiHandler {
   }
 
   private authenticate(req: IncomingMessage): UserInfo | undefined {
+    const user = this.credentialsOf(req);
+    return user && impersonate(user, req);
+  }
+
+  private credentialsOf(req: IncomingMessage): UserInfo | undefined {
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) return this.o.tokens.authenticate(auth.slice(7).trim());
     const socket = req.socket as TLSSocket;
@@ -282,10 +287,14 @@ export class ApiHandler {
     const s = scope.strategy;
     let fieldSelector = q.get('fieldSelector') ?? undefined;
     if (rp.name) fieldSelector = [`metadata.name=${rp.name}`, ...(fieldSelector ? [fieldSelector] : [])].join(',');
+    // Bad selectors and resource versions fail before the stream starts, as a Status.
+    if (q.get('labelSelector')) parseLabelSelector(q.get('labelSelector') ?? '');
+    if (fieldSelector) parseFieldSelector(fieldSelector);
+    const rv = q.get('resourceVersion');
+    if (rv && rv !== '0') parseResourceVersion(rv);
     const abort = new AbortController();
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
     const timer = setTimeout(() => abort.abort(), (timeout > 0 ? timeout : 1800 + Math.random() * 1800) * 1000);
-    req.socket.on('close', () => abort.abort());
     res.on('close', () => abort.abort());
     const events = watchObjects(this.o.objects, scope, {
       ...(q.get('resourceVersion') !== null ? { resourceVersion: q.get('resourceVersion') ?? '' } : {}),
@@ -297,11 +306,6 @@ export class ApiHandler {
     }, abort.signal);
     const include = includeObjectOf(q);
     let first = true;
-    // Bad selectors and resource versions fail before the stream starts, as a Status.
-    if (q.get('labelSelector')) parseLabelSelector(q.get('labelSelector') ?? '');
-    if (fieldSelector) parseFieldSelector(fieldSelector);
-    const rv = q.get('resourceVersion');
-    if (rv && rv !== '0') parseResourceVersion(rv);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     try {
@@ -323,6 +327,21 @@ export class ApiHandler {
     }
     res.end();
   }
+}
+
+/**
+ * `Impersonate-User`/`Impersonate-Group` (kubectl --as, --as-group): only admins may act
+ * as someone else, as Kubernetes grants the `impersonate` verb to them alone by default.
+ */
+function impersonate(user: UserInfo, req: IncomingMessage): UserInfo {
+  const as = req.headers['impersonate-user'];
+  const groups = req.headers['impersonate-group'];
+  if (as === undefined && groups === undefined) return user;
+  const name = Array.isArray(as) ? as[0] : as;
+  if (!name) throw badRequest('requested impersonation of groups without impersonating a user');
+  if (!user.groups.includes(adminGroup)) throw new ApiError(403, 'Forbidden', `users "${name}" is forbidden: User "${user.name}" cannot impersonate resource "users" in API group "" at the cluster scope`, { name, kind: 'users' });
+  const list = (Array.isArray(groups) ? groups : groups === undefined ? [] : [groups]).flatMap((g) => g.split(',')).map((g) => g.trim()).filter((g) => g !== '');
+  return { name, groups: [...list, 'system:authenticated'] };
 }
 
 const apiVersionOf = (s: Strategy): string => (s.type.group ? `${s.type.group}/${s.type.version}` : s.type.version);

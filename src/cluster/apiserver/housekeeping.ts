@@ -49,6 +49,8 @@ export class Housekeeper {
   private readonly dependents = new Map<string, Set<string>>();
   private readonly queue = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Every CustomResourceDefinition by storage key, to serve them without a read. */
+  private readonly crds = new Map<string, KubeObject>();
   private watch: Watch | undefined;
   private running: Promise<void> | undefined;
   private draining: Promise<void> | undefined;
@@ -61,7 +63,7 @@ export class Housekeeper {
 
   /** Loads every object, serves the CRDs found, then follows changes. */
   async start(): Promise<void> {
-    const list = await this.objects.store.list({ prefix: '/registry/' });
+    const list = await this.objects.scan('/registry/');
     for (const kv of list.items) this.observe(kv.key, decodeObject(kv));
     this.syncCustomResources();
     for (const node of this.nodes.values()) if (node.owners.length || node.deleting || node.ref.plural === 'customresourcedefinitions') this.queue.add(node.uid);
@@ -87,6 +89,7 @@ export class Housekeeper {
         this.nodes.clear();
         this.byKey.clear();
         this.dependents.clear();
+        this.crds.clear();
         await this.start().catch(() => undefined);
       }
     }
@@ -98,7 +101,7 @@ export class Housekeeper {
     if (ev.type === 'DELETE') {
       const uid = this.byKey.get(ev.key);
       if (uid) this.forget(uid);
-      if (ref.group === 'apiextensions.k8s.io' && ref.plural === 'customresourcedefinitions') this.syncCustomResources();
+      if (this.crds.delete(ev.key)) this.syncCustomResources();
       return;
     }
     const obj = decodeObject({ key: ev.key, value: ev.value, createRevision: ev.createRevision, modRevision: ev.modRevision, version: 0 });
@@ -128,6 +131,7 @@ export class Housekeeper {
     if (node.owners.some((o) => !this.nodes.has(o))) this.enqueue(uid);
     if (node.deleting) this.enqueue(uid);
     if (ref.group === 'apiextensions.k8s.io' && ref.plural === 'customresourcedefinitions') {
+      this.crds.set(key, obj);
       this.enqueue(uid);
       this.syncCustomResources();
     }
@@ -274,7 +278,7 @@ export class Housekeeper {
     for (const s of this.registry.storageResources()) {
       if (!s.type.namespaced) continue;
       const inner: Scope = { strategy: s, namespace: name };
-      const items = await this.objects.store.list({ prefix: this.objects.prefix(inner) });
+      const items = await this.objects.scan(this.objects.prefix(inner));
       for (const kv of items.items) {
         left++;
         const obj = decodeObject(kv);
@@ -324,6 +328,8 @@ export class Housekeeper {
         ],
       };
       if (!hasFinalizer) o.metadata.finalizers = [...finalizersOf(o), crdCleanupFinalizer];
+      // Served before anyone can read Established: a client waiting for the condition may create a resource at once.
+      this.syncCustomResources(o);
       return true;
     });
   }
@@ -332,7 +338,7 @@ export class Housekeeper {
     const group = crd.spec?.group as string;
     const plural = crd.spec?.names?.plural as string;
     const s = this.strategyFor(group, plural);
-    const items = await this.objects.store.list({ prefix: `/registry/${group}/${plural}/` });
+    const items = await this.objects.scan(`/registry/${group}/${plural}/`);
     let left = 0;
     for (const kv of items.items) {
       left++;
@@ -347,16 +353,11 @@ export class Housekeeper {
     else setTimeout(() => this.enqueue(crd.metadata.uid), 500).unref();
   }
 
-  private syncCustomResources(): void {
-    const crds: KubeObject[] = [];
-    void (async () => {
-      const list = await this.objects.store.list({ prefix: '/registry/apiextensions.k8s.io/customresourcedefinitions/' });
-      for (const kv of list.items) {
-        const crd = decodeObject(kv);
-        if (crd.metadata.deletionTimestamp === undefined) crds.push(crd);
-      }
-      this.registry.setCustomResourceDefinitions(crds);
-    })().catch(() => undefined);
+  /** Serves the CRDs known, without those being deleted; `pending` stands in for the stored copy of one about to be written. */
+  private syncCustomResources(pending?: KubeObject): void {
+    const crds = new Map(this.crds);
+    if (pending) crds.set(`/registry/apiextensions.k8s.io/customresourcedefinitions/${String(pending.metadata.name)}`, pending);
+    this.registry.setCustomResourceDefinitions([...crds.values()].filter((c) => c.metadata.deletionTimestamp === undefined));
   }
 
   /** A pod whose grace period ran out goes, as the node agent will confirm once it runs. */

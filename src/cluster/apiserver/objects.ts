@@ -67,6 +67,7 @@ const createOnUpdate = new Set(['events', 'endpoints', 'leases', 'endpointslices
 const statusOnCreate = new Set(['nodes', 'events']);
 
 const retries = 16;
+const storageChunk = 1000;
 
 export function decodeObject(kv: KeyValue): KubeObject {
   const obj = JSON.parse(kv.value.toString('utf8')) as KubeObject;
@@ -128,7 +129,8 @@ export class ObjectService {
     const limit = options.limit && options.limit > 0 ? options.limit : 0;
     const items: KubeObject[] = [];
     for (;;) {
-      const want = limit ? Math.max(limit - items.length, labels || fields ? 500 : 0) : 0;
+      // Storage is read in chunks at one revision: bounded reads (etcd's gRPC messages are capped) and memory.
+      const want = Math.min(storageChunk, limit ? Math.max(limit - items.length, labels || fields ? 500 : 0) : storageChunk);
       let page;
       try {
         page = await this.store.list({ prefix, ...(want ? { limit: want } : {}), ...(after !== undefined ? { continueAfterKey: after } : {}), ...(revision ? { revision } : {}) });
@@ -154,6 +156,20 @@ export class ObjectService {
         }
       }
       if (!page.more) return { items, resourceVersion: String(revision) };
+    }
+  }
+
+  /** Every key under a prefix at one revision, read in chunks. */
+  async scan(prefix: string): Promise<{ items: KeyValue[]; revision: number }> {
+    const items: KeyValue[] = [];
+    let revision = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.list({ prefix, limit: storageChunk, ...(after !== undefined ? { continueAfterKey: after } : {}), ...(revision ? { revision } : {}) });
+      revision = page.revision;
+      items.push(...page.items);
+      after = page.items[page.items.length - 1]?.key;
+      if (!page.more || after === undefined) return { items, revision };
     }
   }
 
