@@ -97,12 +97,19 @@ describe('kubectl against berth server', () => {
     tmp.cleanup();
   });
 
-  test('berth kubeconfig prints the kubeconfig the server wrote (0600)', async () => {
+  test('berth kubeconfig prints the kubeconfig the server wrote (0600), or one with a read-only client certificate', async () => {
     const r = await berth(tmp.root, ['kubeconfig']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, fs.readFileSync(server.kubeconfig, 'utf8'));
     assert.equal(fs.statSync(server.kubeconfig).mode & 0o777, 0o600);
     assert.match(await ok(['version', '-o', 'json']), /"gitVersion": "v1\.32\./);
+    const viewer = await berth(tmp.root, ['kubeconfig', '--user', 'alice', '--group', 'berth:viewers']);
+    assert.equal(viewer.code, 0, viewer.stderr);
+    const aliceConfig = path.join(tmp.dir, 'alice.yaml');
+    fs.writeFileSync(aliceConfig, viewer.stdout, { mode: 0o600 });
+    const cache = path.join(tmp.dir, `cache-${cacheCount++}`);
+    assert.equal((await runKubectl(aliceConfig, cache, ['get', 'configmaps'])).code, 0);
+    assert.match((await runKubectl(aliceConfig, cache, ['create', 'configmap', 'nope'])).stderr, /configmaps is forbidden: User "alice" cannot create resource "configmaps"/);
   });
 
   test('apply a multi-document manifest client-side twice, then server-side', async () => {
