@@ -229,6 +229,19 @@ describe('kubectl against berth server', () => {
     assert.notEqual((await kubectl(['get', 'widgets'])).code, 0);
   });
 
+  test('drain evicts through pods/eviction: 429 while a PodDisruptionBudget forbids, done once it is gone', async () => {
+    await ok(['apply', '-f', '-'], {
+      input: `apiVersion: v1\nkind: Node\nmetadata: {name: drained}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: guarded, labels: {app: guarded}}\nspec:\n  nodeName: drained\n  containers: [{name: c, image: busybox}]\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: guard}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: guarded}}\n`,
+    });
+    const refused = await kubectl(['drain', 'drained', '--force', '--grace-period=1', '--timeout=3s']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /Cannot evict pod as it would violate the pod's disruption budget/);
+    assert.match(await ok(['get', 'node', 'drained']), /SchedulingDisabled/);
+    await ok(['delete', 'pdb', 'guard']);
+    assert.match(await ok(['drain', 'drained', '--force', '--grace-period=1', '--timeout=30s']), /node\/drained drained/);
+    assert.notEqual((await kubectl(['get', 'pod', 'guarded'])).code, 0);
+  });
+
   test('bad input: invalid YAML, a body over 3 MiB, unknown fields under strict validation, an immutable field', async () => {
     const yaml = await kubectl(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata: [\n' });
     assert.notEqual(yaml.code, 0);

@@ -77,8 +77,8 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
         name: `${t.plural}/${sub}`,
         singularName: '',
         namespaced: t.namespaced,
-        ...(k.group !== t.group ? { group: k.group } : {}),
-        ...(k.version !== t.version ? { version: k.version } : {}),
+        // Another group's kind names its group and version (kubectl drain looks for both on pods/eviction).
+        ...(k.group !== t.group || k.version !== t.version ? { group: k.group, version: k.version } : {}),
         kind: k.kind,
         verbs: subresourceVerbs[sub] ?? ['get'],
       });
