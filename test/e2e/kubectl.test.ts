@@ -229,6 +229,29 @@ describe('kubectl against berth server', () => {
     assert.notEqual((await kubectl(['get', 'widgets'])).code, 0);
   });
 
+  test('Services get a cluster IP from the range and node ports that no other Service holds', async () => {
+    const svc = (name: string, nodePort?: number) =>
+      `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  type: NodePort\n  selector: {app: x}\n  ports:\n  - port: 80${nodePort ? `\n    nodePort: ${nodePort}` : ''}\n`;
+    await ok(['apply', '-f', '-'], { input: svc('np1', 31080) });
+    const first = JSON.parse(await ok(['get', 'svc', 'np1', '-o', 'json']));
+    assert.match(first.spec.clusterIP, /^10\.43\.\d+\.\d+$/);
+    assert.deepEqual(first.spec.clusterIPs, [first.spec.clusterIP]);
+    assert.equal(first.spec.ports[0].nodePort, 31080);
+    const taken = await kubectl(['apply', '-f', '-'], { input: svc('np2', 31080) });
+    assert.notEqual(taken.code, 0);
+    assert.match(taken.stderr, /spec\.ports\[0\]\.nodePort: Invalid value: 31080: provided port is already allocated/);
+    await ok(['apply', '-f', '-'], { input: svc('np3') });
+    const third = JSON.parse(await ok(['get', 'svc', 'np3', '-o', 'json']));
+    assert.ok(third.spec.ports[0].nodePort >= 30000 && third.spec.ports[0].nodePort <= 32767);
+    assert.notEqual(third.spec.clusterIP, first.spec.clusterIP);
+    await ok(['delete', 'svc', 'np1']);
+    for (let i = 0; i < 50; i++) {
+      if ((await kubectl(['apply', '-f', '-'], { input: svc('np2', 31080) })).code === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail('the node port of a deleted Service was not released');
+  });
+
   test('drain evicts through pods/eviction: 429 while a PodDisruptionBudget forbids, done once it is gone', async () => {
     await ok(['apply', '-f', '-'], {
       input: `apiVersion: v1\nkind: Node\nmetadata: {name: drained}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: guarded, labels: {app: guarded}}\nspec:\n  nodeName: drained\n  containers: [{name: c, image: busybox}]\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: guard}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: guarded}}\n`,

@@ -19,8 +19,8 @@ export interface HandlerOptions {
   /** host:port clients reach this server at, for `/api`. */
   serverAddress: string;
   bookmarkIntervalMs: number;
-  /** False until storage answers and the built-in namespaces exist. */
-  ready: () => boolean;
+  /** Whether storage answers (`/readyz`). */
+  ready: () => Promise<boolean>;
 }
 
 /** What `/version` reports: a real Kubernetes minor (kubectl picks its behaviour by it). */
@@ -64,7 +64,7 @@ export class ApiHandler {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (publicPaths.has(path)) return this.servePublic(path, res);
+    if (publicPaths.has(path)) return await this.servePublic(path, res);
     const user = this.authenticate(req);
     if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     const segments = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
@@ -100,9 +100,9 @@ export class ApiHandler {
     return undefined;
   }
 
-  private servePublic(path: string, res: ServerResponse): void {
+  private async servePublic(path: string, res: ServerResponse): Promise<void> {
     if (path === '/version') return sendJson(res, 200, kubernetesVersion);
-    const ready = !path.startsWith('/readyz') || this.o.ready();
+    const ready = !path.startsWith('/readyz') || (await this.o.ready());
     res.writeHead(ready ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
     res.end(ready ? 'ok' : '[-]storage not ready\nreadyz check failed');
   }

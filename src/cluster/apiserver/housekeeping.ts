@@ -2,6 +2,7 @@ import type { Watch, WatchEvent } from '../storage/index.js';
 import { decodeObject, gcFinalizers, type ObjectService, type Scope } from './objects.js';
 import { finalizersOf, ownerReferencesOf, timestamp } from './object-meta.js';
 import type { ResourceRegistry } from './resources.js';
+import type { ServiceAllocator } from './service-allocator.js';
 import { ApiError } from './status.js';
 import type { KubeObject, Strategy } from './types/index.js';
 
@@ -40,7 +41,8 @@ export function parseStorageKey(key: string): ObjectRef | undefined {
  * collector (ownerReferences; orphan and foreground deletion), namespace termination
  * (delete everything inside, then the namespace), CustomResourceDefinitions (Established,
  * served, and their objects removed on deletion) and the expiry of pods' grace periods,
- * which the node agent will confirm once it exists. Level-triggered: work is queued by
+ * which the node agent will confirm once it exists, and the release of a deleted Service's
+ * cluster IPs and node ports. Level-triggered: work is queued by
  * uid or key and each item re-reads the graph, so repeats are harmless.
  */
 export class Housekeeper {
@@ -59,6 +61,7 @@ export class Housekeeper {
   constructor(
     private readonly objects: ObjectService,
     private readonly registry: ResourceRegistry,
+    private readonly services?: ServiceAllocator,
   ) {}
 
   /** Loads every object, serves the CRDs found, then follows changes. */
@@ -102,6 +105,10 @@ export class Housekeeper {
       const uid = this.byKey.get(ev.key);
       if (uid) this.forget(uid);
       if (this.crds.delete(ev.key)) this.syncCustomResources();
+      if (ref.group === '' && ref.plural === 'services' && ev.prevValue && this.services) {
+        const svc = JSON.parse(ev.prevValue.toString('utf8')) as KubeObject;
+        void this.services.release(svc).catch(() => undefined);
+      }
       return;
     }
     const obj = decodeObject({ key: ev.key, value: ev.value, createRevision: ev.createRevision, modRevision: ev.modRevision, version: 0 });

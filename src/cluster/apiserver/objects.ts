@@ -3,6 +3,7 @@ import type { KeyValue, Store } from '../storage/index.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, ApplyConflictError, serverSideApply, trackUpdate } from './patch/index.js';
 import { clone, deepEqual, deleteFieldPath, finalizersOf, generatedName, newUid, specOf, timestamp } from './object-meta.js';
 import { storageKey, storagePrefix } from './resources.js';
+import type { ServiceAllocator } from './service-allocator.js';
 import { ApiError, alreadyExistsError, badRequest, conflictError, forbiddenError, goneError, invalidError, notFoundError } from './status.js';
 import { parseFieldSelector, parseLabelSelector, type FieldCause, type FieldSelector, type KubeObject, type LabelSelector, type Strategy } from './types/index.js';
 
@@ -91,6 +92,8 @@ const apiVersionOf = (s: Strategy): string => (s.type.group ? `${s.type.group}/$
 export class ObjectService {
   constructor(
     readonly store: Store,
+    /** Cluster IPs and node ports of new Services. */
+    private readonly services?: ServiceAllocator,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -193,6 +196,7 @@ export class ObjectService {
       if (generate) meta.name = generatedName(meta.generateName as string);
       s.default(obj);
       this.validate(s, obj, undefined);
+      const release = this.services && !opts.dryRun && s.type.group === '' && s.type.plural === 'services' ? await this.services.allocate(obj) : undefined;
       const stored = applied ? clone(obj) : trackUpdate(undefined, obj, this.trackOptions(s, opts));
       if (opts.dryRun) return stored;
       try {
@@ -200,6 +204,7 @@ export class ObjectService {
         stored.metadata.resourceVersion = String(rev);
         return stored;
       } catch (err) {
+        await release?.();
         if (!isAlreadyExists(err)) throw err;
         if (generate && attempt < 8) continue;
         throw alreadyExistsError(s.type, meta.name as string);

@@ -11,6 +11,7 @@ import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import { ObjectService } from './objects.js';
 import { issueClientCertificate, loadOrCreatePki, type ClusterPki } from './pki.js';
 import { ResourceRegistry } from './resources.js';
+import { ServiceAllocator } from './service-allocator.js';
 import { ApiError } from './status.js';
 import { builtinStrategies, type Strategy } from './types/index.js';
 
@@ -24,6 +25,10 @@ export interface ClusterServerOptions {
   /** Extra names and addresses for the serving certificate. */
   tlsSans?: string[];
   bookmarkIntervalMs?: number;
+  /** Where Services' cluster IPs come from (default 10.43.0.0/16, as k3s). */
+  serviceClusterIpRange?: string;
+  /** Node ports of NodePort and LoadBalancer Services (default 30000-32767). */
+  serviceNodePortRange?: { min: number; max: number };
   /** The resources served; the type system's built-ins unless a test gives its own. */
   strategies?: Strategy[];
 }
@@ -57,9 +62,10 @@ export async function startClusterServer(options: ClusterServerOptions): Promise
   let housekeeper: Housekeeper | undefined;
   try {
     const registry = new ResourceRegistry(options.strategies ?? builtinStrategies());
-    const objects = new ObjectService(store);
+    const services = new ServiceAllocator(store, options.serviceClusterIpRange ?? '10.43.0.0/16', options.serviceNodePortRange ?? { min: 30000, max: 32767 });
+    const objects = new ObjectService(store, services);
     await createBuiltinNamespaces(objects, registry);
-    housekeeper = new Housekeeper(objects, registry);
+    housekeeper = new Housekeeper(objects, registry, services);
     await housekeeper.start();
     const bindAddress = options.bindAddress ?? '127.0.0.1';
     let port = options.port ?? 6443;
@@ -69,7 +75,7 @@ export async function startClusterServer(options: ClusterServerOptions): Promise
       tokens,
       serverAddress: '',
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
-      ready: () => true,
+      ready: () => store.currentRevision().then(() => true, () => false),
     });
     server = createServer(
       { cert: pki.server.cert, key: pki.server.key, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] },
