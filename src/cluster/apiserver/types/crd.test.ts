@@ -80,12 +80,14 @@ describe('CustomResourceDefinition objects', () => {
     crd.spec.versions.push({ name: 'v2', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { properties: { a: { type: 'string' } } }, list: { type: 'array', 'x-kubernetes-list-type': 'map', items: { type: 'object' } } } } } });
     crd.spec.versions[0].additionalPrinterColumns.push({ name: 'Bad', type: 'color', jsonPath: '.spec.x' });
     crd.spec.names.shortNames = ['ct', 'Bad_Short'];
+    crd.spec.preserveUnknownFields = true;
     const out = lines(createCauses(crdStrategy, crd));
     const expect = [
       'spec.group: Invalid value: "example": should be a domain with at least one dot',
       'metadata.name: Invalid value: "crontab.example.com": must be spec.names.plural+"."+spec.group',
       'spec.versions: Invalid value: []string{"v1", "v2"}: must have exactly one version marked as storage version',
       'spec.names.shortNames[1]: Invalid value: "Bad_Short": a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character, and end with an alphanumeric character (e.g. \'my-name\',  or \'abc-123\', regex used for validation is \'[a-z]([-a-z0-9]*[a-z0-9])?\')',
+      'spec.preserveUnknownFields: Invalid value: true: cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead',
       'spec.versions[0].additionalPrinterColumns[4].type: Unsupported value: "color": supported values: "boolean", "date", "integer", "number", "string"',
       'spec.versions[1].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields',
       'spec.versions[1].schema.openAPIV3Schema.properties[list].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map',

@@ -176,6 +176,9 @@ function validateCRD(crd: KubeObject, causes: Causes, old?: KubeObject): void {
       else if (!/^\.[A-Za-z0-9_.-]+$/.test(f.jsonPath)) causes.invalid(`${path}.selectableFields[${j}].jsonPath`, f.jsonPath, 'must be a simple path to a scalar field');
     });
   });
+  if (spec.preserveUnknownFields === true) {
+    causes.invalid('spec.preserveUnknownFields', true, 'cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead');
+  }
   const strategies = ['None', 'Webhook'];
   if (spec.conversion?.strategy !== undefined && !strategies.includes(spec.conversion.strategy)) causes.notSupported('spec.conversion.strategy', spec.conversion.strategy, strategies);
   if (spec.conversion?.strategy === 'Webhook') causes.forbidden('spec.conversion.strategy', 'webhook conversion is not supported by this server');

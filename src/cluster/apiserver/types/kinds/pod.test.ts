@@ -216,6 +216,10 @@ describe('Pod printer and fields', () => {
     exited.status.containerStatuses[0] = { name: 'app', ready: false, restartCount: 0, state: { terminated: { exitCode: 3 } } };
     assert.equal(pods.tableRow(exited, now)[2], 'ExitCode:3');
 
+    const gated = podBody({ schedulingGates: [{ name: 'wait' }] });
+    gated.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] };
+    assert.equal(pods.tableRow(gated, now)[2], 'SchedulingGated');
+
     const deleting = running();
     deleting.metadata.deletionTimestamp = '2024-05-01T11:59:00Z';
     assert.equal(pods.tableRow(deleting, now)[2], 'Terminating');

@@ -131,6 +131,7 @@ function podStatusCells(pod: KubeObject, now: Date): [string, string, string] {
   const status = pod.status ?? {};
   let reason = s(status.phase);
   if (status.reason) reason = s(status.reason);
+  if (arr(status.conditions).some((c) => c.type === 'PodScheduled' && c.reason === 'SchedulingGated')) reason = 'SchedulingGated';
   let total = arr(spec.containers).length;
   let ready = 0;
   const initSpecs = arr(spec.initContainers);
