@@ -317,7 +317,7 @@ export class ApiHandler {
           else if (representation === 'metadata') object = partialMetadata(object);
           first = false;
         }
-        const ok = res.write(`${JSON.stringify({ type: ev.type, object })}\n`);
+        const ok = res.write(eventLine(ev.type, object));
         if (!ok) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
         if (abort.signal.aborted) break;
       }
@@ -342,6 +342,20 @@ function impersonate(user: UserInfo, req: IncomingMessage): UserInfo {
   if (!user.groups.includes(adminGroup)) throw new ApiError(403, 'Forbidden', `users "${name}" is forbidden: User "${user.name}" cannot impersonate resource "users" in API group "" at the cluster scope`, { name, kind: 'users' });
   const list = (Array.isArray(groups) ? groups : groups === undefined ? [] : [groups]).flatMap((g) => g.split(',')).map((g) => g.trim()).filter((g) => g !== '');
   return { name, groups: [...list, 'system:authenticated'] };
+}
+
+/** Watchers of one resource share the store's decoded objects; each event's line is then encoded once for all of them. */
+const encodedEvents = new WeakMap<KubeObject, Map<string, string>>();
+
+function eventLine(type: string, object: KubeObject): string {
+  let lines = encodedEvents.get(object);
+  let line = lines?.get(type);
+  if (line === undefined) {
+    line = `${JSON.stringify({ type, object })}\n`;
+    if (!lines) encodedEvents.set(object, (lines = new Map()));
+    lines.set(type, line);
+  }
+  return line;
 }
 
 const apiVersionOf = (s: Strategy): string => (s.type.group ? `${s.type.group}/${s.type.version}` : s.type.version);
