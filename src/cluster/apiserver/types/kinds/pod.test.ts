@@ -22,6 +22,7 @@ describe('Pod defaulting', () => {
     assert.equal(spec.enableServiceLinks, true);
     assert.equal(spec.serviceAccountName, 'default');
     assert.equal(spec.priority, 0);
+    assert.equal(spec.preemptionPolicy, 'PreemptLowerPriority');
     assert.deepEqual(spec.tolerations.map((t: { key: string }) => t.key), ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
     const c = spec.containers[0];
     assert.equal(c.imagePullPolicy, 'IfNotPresent');

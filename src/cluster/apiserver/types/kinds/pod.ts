@@ -37,6 +37,7 @@ function defaultPod(pod: KubeObject): void {
   if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || 'default';
   spec.serviceAccount = spec.serviceAccountName;
   spec.priority ??= 0;
+  spec.preemptionPolicy ??= 'PreemptLowerPriority';
   const tolerations = arr(spec.tolerations);
   for (const key of notReadyTolerations) {
     const covered = tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));

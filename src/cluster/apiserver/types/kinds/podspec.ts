@@ -38,6 +38,8 @@ function defaultHandler(h: KubeObject | undefined): void {
 function defaultContainer(c: KubeObject, hostNetwork: boolean): void {
   if (!c || typeof c !== 'object') return;
   if (typeof c.image === 'string' && c.image !== '') c.imagePullPolicy ??= defaultPullPolicy(c.image);
+  // resources is a struct in Kubernetes' types, so it is always serialized, if only as {}.
+  c.resources ??= {};
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
   for (const p of arr(c.ports)) {
