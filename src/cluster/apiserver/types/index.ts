@@ -53,9 +53,9 @@ export interface TableColumn {
 
 export interface Strategy {
   type: ResourceType;
-  /** Defaulting as Kubernetes does it (mutates). */
+  /** Defaulting as Kubernetes does it (mutates): also what admission adds to Pods (service account, priority, not-ready tolerations, status Pending) and canonical quantities. An object with JSON type errors is left alone for validate() to refuse. */
   default(obj: KubeObject): void;
-  /** Validation on create (old undefined) or update (incl. immutable fields); returns causes, empty when valid. */
+  /** Validation on create (old undefined) or update (incl. immutable fields); returns causes, empty when valid. Values of the wrong JSON type come back alone, as FieldValueTypeInvalid. */
   validate(obj: KubeObject, old?: KubeObject): FieldCause[];
   /** Known top-level-and-nested fields for fieldValidation=Strict: returns paths of unknown fields ('.spec.foo'). */
   unknownFields(obj: KubeObject): string[];
