@@ -734,7 +734,7 @@ export function pvcStrategy(): Strategy {
         const bound = spec.volumeName ? s(spec.volumeName) : '';
         const capacity = bound ? s(pvc.status?.capacity?.storage) : '';
         const modes = bound ? values(pvc.status?.accessModes).map((m) => accessModeShort[String(m)] ?? String(m)).join(',') : '';
-        const storageClass = s(spec.storageClassName) || s(pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class']);
+        const storageClass = s(pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class']) || s(spec.storageClassName);
         return [pvc.metadata?.deletionTimestamp ? 'Terminating' : phase, bound, capacity, modes, storageClass, s(spec.volumeAttributesClassName) || '<unset>', created(pvc, now), s(spec.volumeMode) || '<unset>'];
       },
     },
