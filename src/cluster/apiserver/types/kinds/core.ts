@@ -717,6 +717,8 @@ export function pvcStrategy(): Strategy {
         if (!deepEqual(a, b)) causes.forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims');
       }
     },
+    // Kubernetes keeps a bare `name` field selector for claims, for compatibility.
+    fields: (pvc) => ({ name: s(pvc.metadata?.name) }),
     printer: {
       columns: [
         column('Status', 'string', 'Phase represents the current phase of PersistentVolumeClaim.'),
