@@ -252,6 +252,14 @@ describe('kubectl against berth server', () => {
     assert.fail('the node port of a deleted Service was not released');
   });
 
+  test('logs and exec answer 501 until the node agent exists', async () => {
+    await ok(['run', 'lonely', '--image=busybox']);
+    const logs = await kubectl(['logs', 'lonely']);
+    assert.match(logs.stderr, /NotImplemented.*the log subresource needs the node agent/);
+    const exec = await kubectl(['exec', 'lonely', '--', 'true']);
+    assert.match(exec.stderr, /NotImplemented.*the exec subresource needs the node agent/);
+  });
+
   test('drain evicts through pods/eviction: 429 while a PodDisruptionBudget forbids, done once it is gone', async () => {
     await ok(['apply', '-f', '-'], {
       input: `apiVersion: v1\nkind: Node\nmetadata: {name: drained}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: guarded, labels: {app: guarded}}\nspec:\n  nodeName: drained\n  containers: [{name: c, image: busybox}]\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: guard}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: guarded}}\n`,

@@ -213,6 +213,7 @@ export class ApiHandler {
       case 'watch':
         return this.serveWatch(req, res, q, scope, rp, representation);
       case 'create': {
+        if (rp.subresource === 'exec' || rp.subresource === 'attach' || rp.subresource === 'portforward' || rp.subresource === 'proxy') throw nodeAgentMissing(rp.subresource);
         const body = decodeObjectBody(await readBody(req), req.headers['content-type']) as KubeObject;
         const opts = writeOptions(q, req);
         if (rp.subresource === 'binding' || (s.type.plural === 'bindings' && !rp.subresource)) {
