@@ -98,6 +98,9 @@ describe('CustomResourceDefinition objects', () => {
     assert.deepEqual(lines(createCauses(crdStrategy, badDefault)), [
       'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[replicas].default: Invalid value: 20: spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[replicas].default in body should be less than or equal to 10',
     ]);
+    const nestedDefault = crontabCRD();
+    nestedDefault.spec.versions[0].schema.openAPIV3Schema.properties.status = { type: 'object', default: {}, required: ['phase'], properties: { phase: { type: 'string', default: 'New' } } };
+    assert.deepEqual(createCauses(crdStrategy, nestedDefault), []);
     const noSchema = crontabCRD();
     delete noSchema.spec.versions[0].schema;
     assert.deepEqual(lines(createCauses(crdStrategy, noSchema)), ['spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required']);

@@ -93,7 +93,12 @@ function validateStructural(schema: JSONSchema, path: string, causes: Causes, wh
   }
   if (schema.default !== undefined) {
     if (where === 'root') causes.forbidden(`${path}.default`, 'must not be set at the root');
-    else validateAgainstSchema({ ...schema, default: undefined }, schema.default, `${path}.default`, causes);
+    else {
+      // As Kubernetes does, the default is itself defaulted before it is checked.
+      const value = clone(schema.default);
+      applyDefaults(schema, value);
+      validateAgainstSchema({ ...schema, default: undefined }, value, `${path}.default`, causes);
+    }
   }
   if (schema.pattern !== undefined) {
     try {
