@@ -244,6 +244,14 @@ describe('kubectl against berth server', () => {
     const third = JSON.parse(await ok(['get', 'svc', 'np3', '-o', 'json']));
     assert.ok(third.spec.ports[0].nodePort >= 30000 && third.spec.ports[0].nodePort <= 32767);
     assert.notEqual(third.spec.clusterIP, first.spec.clusterIP);
+    await ok(['patch', 'svc', 'np3', '--type=merge', '-p', '{"spec":{"type":"ClusterIP"}}']);
+    const asClusterIp = JSON.parse(await ok(['get', 'svc', 'np3', '-o', 'json']));
+    assert.equal(asClusterIp.spec.ports[0].nodePort, undefined, 'node ports go with the NodePort type');
+    assert.equal(asClusterIp.spec.clusterIP, third.spec.clusterIP);
+    await ok(['apply', '-f', '-'], { input: svc('np4', third.spec.ports[0].nodePort) });
+    await ok(['patch', 'svc', 'np3', '--type=merge', '-p', '{"spec":{"type":"NodePort"}}']);
+    const again = JSON.parse(await ok(['get', 'svc', 'np3', '-o', 'json']));
+    assert.ok(again.spec.ports[0].nodePort >= 30000 && again.spec.ports[0].nodePort !== third.spec.ports[0].nodePort);
     await ok(['delete', 'svc', 'np1']);
     for (let i = 0; i < 50; i++) {
       if ((await kubectl(['apply', '-f', '-'], { input: svc('np2', 31080) })).code === 0) return;

@@ -3,7 +3,7 @@ import type { KeyValue, Store } from '../storage/index.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, ApplyConflictError, serverSideApply, trackUpdate } from './patch/index.js';
 import { clone, deepEqual, deleteFieldPath, finalizersOf, generatedName, newUid, specOf, timestamp } from './object-meta.js';
 import { storageKey, storagePrefix } from './resources.js';
-import type { ServiceAllocator } from './service-allocator.js';
+import { dropTypeDependentFields, type ServiceAllocator } from './service-allocator.js';
 import { ApiError, alreadyExistsError, badRequest, conflictError, forbiddenError, goneError, invalidError, notFoundError } from './status.js';
 import { parseFieldSelector, parseLabelSelector, type FieldCause, type FieldSelector, type KubeObject, type LabelSelector, type Strategy } from './types/index.js';
 
@@ -420,6 +420,7 @@ export class ObjectService {
       const tracked = next;
       const finalized = tracked.metadata.deletionTimestamp !== undefined && finalizersOf(tracked).length === 0 && !(s.type.plural === 'namespaces' && s.type.group === '' && (tracked.spec?.finalizers?.length ?? 0) > 0);
       if (opts.dryRun) return { object: tracked, created: false };
+      const allocation = this.services && !finalized && s.type.group === '' && s.type.plural === 'services' ? await this.services.reallocate(current, tracked) : undefined;
       try {
         if (finalized) {
           await this.store.delete(key, kv.modRevision);
@@ -427,8 +428,10 @@ export class ObjectService {
         }
         const rev = await this.store.update(key, encodeObject(tracked), kv.modRevision);
         tracked.metadata.resourceVersion = String(rev);
+        await allocation?.commit();
         return { object: tracked, created: false };
       } catch (err) {
+        await allocation?.undo();
         if ((isConflict(err) || isNotFound(err)) && expectedRv === undefined) continue;
         if (isConflict(err)) throw conflictError(s.type, name);
         throw err;
@@ -468,6 +471,7 @@ export class ObjectService {
         throw invalidError(s.type.kind, s.type.group, String(old.name), [{ field: 'metadata.finalizers', reason: 'FieldValueForbidden', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}` }]);
       }
     }
+    if (s.type.group === '' && s.type.plural === 'services') dropTypeDependentFields(current, next);
     s.default(next);
     if (s.type.usesGeneration && !deepEqual(specOf(next, s.type.hasStatus), specOf(current, s.type.hasStatus))) meta.generation = Number(old.generation ?? 0) + 1;
     this.validate(s, next, current);

@@ -57,11 +57,49 @@ export class ServiceAllocator {
     }
   }
 
+  /**
+   * An update of a Service: claims what the new form needs that the old one did not hold
+   * (node ports once the type asks for them, a cluster IP once it is no longer an
+   * ExternalName). `undo` gives the new claims back (the write failed); `commit` releases
+   * what only the old form held (the write succeeded).
+   */
+  async reallocate(old: KubeObject, next: KubeObject): Promise<{ undo: () => Promise<void>; commit: () => Promise<void> }> {
+    const claimed: string[] = [];
+    const undo = async (): Promise<void> => {
+      for (const key of claimed) await this.store.delete(key).catch(() => undefined);
+    };
+    const spec = (next.spec ??= {}) as KubeObject;
+    const name = String(next.metadata?.name ?? '');
+    const held = new Set(heldKeys(old));
+    try {
+      if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None' && (spec.clusterIP === undefined || spec.clusterIP === '')) {
+        const ip = await this.freeIp(claimed);
+        spec.clusterIP = ip;
+        spec.clusterIPs = [ip];
+      }
+      if (spec.type === 'ExternalName') {
+        delete spec.clusterIP;
+        delete spec.clusterIPs;
+      }
+      for (const [i, port] of ((spec.ports ?? []) as KubeObject[]).entries()) {
+        if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') delete port.nodePort;
+        else if (typeof port.nodePort !== 'number' || port.nodePort === 0) port.nodePort = await this.freePort(claimed);
+        else if (!held.has(portKey(port.nodePort))) await this.claimPort(port.nodePort, name, i, claimed);
+      }
+    } catch (err) {
+      await undo();
+      throw err;
+    }
+    const kept = new Set(heldKeys(next));
+    const commit = async (): Promise<void> => {
+      for (const key of held) if (!kept.has(key)) await this.store.delete(key).catch(ignoreMissing);
+    };
+    return { undo, commit };
+  }
+
   /** Gives back what a deleted Service held. */
   async release(svc: KubeObject): Promise<void> {
-    const ips = ((svc.spec?.clusterIPs ?? []) as string[]).filter((ip) => ip !== 'None');
-    for (const ip of ips) await this.store.delete(ipKey(ip)).catch(ignoreMissing);
-    for (const port of (svc.spec?.ports ?? []) as KubeObject[]) if (typeof port.nodePort === 'number') await this.store.delete(portKey(port.nodePort)).catch(ignoreMissing);
+    for (const key of heldKeys(svc)) await this.store.delete(key).catch(ignoreMissing);
   }
 
   private async claimIp(ip: string, name: string, claimed: string[]): Promise<string> {
@@ -114,6 +152,29 @@ export class ServiceAllocator {
       throw err;
     }
   }
+}
+
+/**
+ * A Service whose type no longer asks for node ports loses the ones it kept from before,
+ * and its externalTrafficPolicy, as Kubernetes drops type-dependent fields on update
+ * (values the client changed itself stay, for validation to judge).
+ */
+export function dropTypeDependentFields(old: KubeObject, next: KubeObject): void {
+  const external = (t: unknown): boolean => t === 'NodePort' || t === 'LoadBalancer';
+  if (!external(old.spec?.type) || external(next.spec?.type)) return;
+  const oldPorts = (old.spec?.ports ?? []) as KubeObject[];
+  for (const port of (next.spec?.ports ?? []) as KubeObject[]) {
+    if (port.nodePort !== undefined && oldPorts.some((o) => o.nodePort === port.nodePort)) delete port.nodePort;
+  }
+  if (next.spec.externalTrafficPolicy === old.spec?.externalTrafficPolicy) delete next.spec.externalTrafficPolicy;
+  if (next.spec.healthCheckNodePort === old.spec?.healthCheckNodePort) delete next.spec.healthCheckNodePort;
+}
+
+/** The claim keys of the IPs and ports a Service holds. */
+function heldKeys(svc: KubeObject): string[] {
+  const ips = ((svc.spec?.clusterIPs ?? []) as string[]).filter((ip) => ip !== 'None' && ip !== '');
+  const ports = ((svc.spec?.ports ?? []) as KubeObject[]).map((p) => p.nodePort).filter((p): p is number => typeof p === 'number' && p !== 0);
+  return [...ips.map(ipKey), ...ports.map(portKey)];
 }
 
 const ipKey = (ip: string): string => `/registry/ranges/serviceips/${ip}`;

@@ -33,10 +33,6 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
-
-  toStatus(): Status {
-    return statusOf(this.code, this.reason, this.message, this.details);
-  }
 }
 
 export function statusOf(code: number, reason: string, message: string, details?: StatusDetails): Status {
