@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -54,7 +54,6 @@ export const defaultDatastore = (root: string): string => `sqlite://${join(root,
 export async function startClusterServer(options: ClusterServerOptions): Promise<RunningClusterServer> {
   const root = options.root;
   await mkdir(join(root, 'cluster'), { recursive: true, mode: 0o700 });
-  await chmod(root, 0o700).catch(() => undefined);
   const pki = await loadOrCreatePki(join(root, 'pki'), options.tlsSans ?? []);
   const tokens = await TokenFile.loadOrCreate(root);
   const store: Store = await openStore(options.datastore ?? defaultDatastore(root));
