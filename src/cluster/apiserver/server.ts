@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { isErrno } from '../../lib/index.js';
+import { isErrno, unavailable } from '../../lib/index.js';
 import { openStore, type Store } from '../storage/index.js';
 import { adminGroup, TokenFile } from './auth.js';
 import { ApiHandler } from './handler.js';
@@ -54,16 +54,19 @@ export const defaultDatastore = (root: string): string => `sqlite://${join(root,
 export async function startClusterServer(options: ClusterServerOptions): Promise<RunningClusterServer> {
   const root = options.root;
   await mkdir(join(root, 'cluster'), { recursive: true, mode: 0o700 });
-  const pki = await loadOrCreatePki(join(root, 'pki'), options.tlsSans ?? []);
-  const tokens = await TokenFile.loadOrCreate(root);
+  // The datastore first: a wrong --datastore leaves no certificates or tokens behind.
   const store: Store = await openStore(options.datastore ?? defaultDatastore(root));
   let server: Server | undefined;
   let housekeeper: Housekeeper | undefined;
   try {
+    const pki = await loadOrCreatePki(join(root, 'pki'), options.tlsSans ?? []);
+    const tokens = await TokenFile.loadOrCreate(root);
     const registry = new ResourceRegistry(options.strategies ?? builtinStrategies());
     const services = new ServiceAllocator(store, options.serviceClusterIpRange ?? '10.43.0.0/16', options.serviceNodePortRange ?? { min: 30000, max: 32767 });
     const objects = new ObjectService(store, services);
-    await createBuiltinNamespaces(objects, registry);
+    await createBuiltinNamespaces(objects, registry).catch((err: unknown) => {
+      throw unavailable(`datastore ${options.datastore ?? defaultDatastore(root)}: ${err instanceof Error ? err.message : String(err)}`, err);
+    });
     housekeeper = new Housekeeper(objects, registry, services);
     await housekeeper.start();
     const bindAddress = options.bindAddress ?? '127.0.0.1';
