@@ -71,7 +71,7 @@ Daemon:
 
 Cluster:
   server [--port 6443] [--bind-address 127.0.0.1] [--datastore sqlite|etcd://HOST:PORT,...] [--tls-san NAME]
-         [--service-cluster-ip-range 10.43.0.0/16] [--service-node-port-range 30000-32767]
+         [--advertise-address IP] [--service-cluster-ip-range 10.43.0.0/16] [--service-node-port-range 30000-32767]
                          Serve the Kubernetes API (state in <root>/cluster, kubeconfig in <root>/kubeconfig.yaml)
   kubeconfig [--user NAME [--group GROUP]...]   Print the admin kubeconfig, or one with a client certificate
 `;

@@ -103,6 +103,10 @@ describe('kubectl against berth server', () => {
     assert.equal(r.stdout, fs.readFileSync(server.kubeconfig, 'utf8'));
     assert.equal(fs.statSync(server.kubeconfig).mode & 0o777, 0o600);
     assert.match(await ok(['version', '-o', 'json']), /"gitVersion": "v1\.32\./);
+    const port = new URL(server.url).port;
+    assert.match(await ok(['get', 'service', 'kubernetes']), new RegExp(`kubernetes\\s+ClusterIP\\s+10\\.43\\.0\\.1\\s+<none>\\s+443/TCP`));
+    const endpoints = JSON.parse(await ok(['get', 'endpoints', 'kubernetes', '-o', 'json']));
+    assert.equal(endpoints.subsets[0].ports[0].port, Number(port));
     const viewer = await berth(tmp.root, ['kubeconfig', '--user', 'alice', '--group', 'berth:viewers']);
     assert.equal(viewer.code, 0, viewer.stderr);
     const aliceConfig = path.join(tmp.dir, 'alice.yaml');

@@ -7,6 +7,7 @@ export async function server(ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseVerbArgs('server', ctx.args, {
     port: { type: 'string' },
     'bind-address': { type: 'string' },
+    'advertise-address': { type: 'string' },
     datastore: { type: 'string' },
     'tls-san': { type: 'string', multiple: true },
     'service-cluster-ip-range': { type: 'string' },
@@ -24,6 +25,7 @@ export async function server(ctx: CommandContext): Promise<number> {
     root: ctx.globals.root ?? defaultRoot,
     port,
     ...(values['bind-address'] ? { bindAddress: values['bind-address'] } : {}),
+    ...(values['advertise-address'] ? { advertiseAddress: values['advertise-address'] } : {}),
     ...(datastore ? { datastore } : {}),
     ...(values['tls-san']?.length ? { tlsSans: values['tls-san'] } : {}),
     ...(values['service-cluster-ip-range'] ? { serviceClusterIpRange: values['service-cluster-ip-range'] } : {}),

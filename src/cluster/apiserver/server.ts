@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { isErrno, unavailable } from '../../lib/index.js';
 import { openStore, type Store } from '../storage/index.js';
@@ -22,6 +23,8 @@ export interface ClusterServerOptions {
   bindAddress?: string;
   /** `sqlite://PATH` (default `<root>/cluster/state.db`) or `etcd://host:port[,…]`. */
   datastore?: string;
+  /** The address pods reach the API server at (the `kubernetes` Service's endpoint); by default the bind address, or this host's first non-loopback IPv4 address when bound to loopback or every address. */
+  advertiseAddress?: string;
   /** Extra names and addresses for the serving certificate. */
   tlsSans?: string[];
   bookmarkIntervalMs?: number;
@@ -94,6 +97,7 @@ export async function startClusterServer(options: ClusterServerOptions): Promise
     const host = bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress;
     const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     handler.setServerAddress(`${host.includes(':') ? `[${host}]` : host}:${port}`);
+    await publishKubernetesService(objects, registry, services, options.advertiseAddress ?? advertiseAddressFor(bindAddress), port);
     const kubeconfigPath = join(root, 'kubeconfig.yaml');
     await writeKubeconfig(kubeconfigPath, kubeconfigYaml(url, pki.ca.cert, { name: 'admin', token: tokens.tokenFor(adminGroup) ?? '' }));
     const running = server;
@@ -127,6 +131,56 @@ async function createBuiltinNamespaces(objects: ObjectService, registry: Resourc
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
     }
+  }
+}
+
+function advertiseAddressFor(bindAddress: string): string {
+  if (bindAddress !== '0.0.0.0' && bindAddress !== '::' && !bindAddress.startsWith('127.') && bindAddress !== '::1') return bindAddress;
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
+}
+
+/**
+ * The `default/kubernetes` Service (the range's first cluster IP, port 443) and its
+ * Endpoints and EndpointSlice pointing at this server, as every Kubernetes API server
+ * publishes itself for pods; refreshed at each start, since the address or port may change.
+ */
+async function publishKubernetesService(objects: ObjectService, registry: ResourceRegistry, services: ServiceAllocator, address: string, port: number): Promise<void> {
+  const opts = { dryRun: false, fieldManager: 'berth-server', fieldValidation: 'Ignore' as const, warnings: [] };
+  const labels = { component: 'apiserver', provider: 'kubernetes' };
+  const svcStrategy = registry.lookup('', 'v1', 'services');
+  if (svcStrategy) {
+    const scope = { strategy: svcStrategy, namespace: 'default' };
+    const ports = [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }];
+    try {
+      await objects.create(scope, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', labels }, spec: { type: 'ClusterIP', clusterIP: services.apiServerIp(), ports, sessionAffinity: 'None' } }, opts);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      await objects.modify(scope, 'kubernetes', 'berth-server', (svc) => {
+        if (svc.spec?.ports?.[0]?.targetPort === port) return false;
+        svc.spec.ports = ports;
+        return true;
+      });
+    }
+  }
+  // Kubernetes refuses loopback endpoints: a host without another address publishes the Service alone.
+  if (address.startsWith('127.') || address === '::1') return;
+  const endpoints = registry.lookup('', 'v1', 'endpoints');
+  if (endpoints) {
+    const body = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets: [{ addresses: [{ ip: address }], ports: [{ name: 'https', port, protocol: 'TCP' }] }] };
+    await objects.update({ strategy: endpoints, namespace: 'default' }, 'kubernetes', body, opts);
+  }
+  const slices = registry.lookup('discovery.k8s.io', 'v1', 'endpointslices');
+  if (slices) {
+    const body = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'berth-server' } },
+      addressType: address.includes(':') ? 'IPv6' : 'IPv4',
+      endpoints: [{ addresses: [address], conditions: { ready: true } }],
+      ports: [{ name: 'https', port, protocol: 'TCP' }],
+    };
+    await objects.update({ strategy: slices, namespace: 'default' }, 'kubernetes', body, opts);
   }
 }
 

@@ -29,6 +29,11 @@ export class ServiceAllocator {
     if (nodePorts.min < 1 || nodePorts.max > 65535 || nodePorts.min > nodePorts.max) throw invalidArgument(`service node port range ${nodePorts.min}-${nodePorts.max} is not a port range`);
   }
 
+  /** The range's first address, kept for the `kubernetes` Service of the API server. */
+  apiServerIp(): string {
+    return numberToIp(this.base + 1);
+  }
+
   /** Fills in and claims the IPs and node ports a new Service needs; returns how to undo it. */
   async allocate(svc: KubeObject): Promise<() => Promise<void>> {
     const claimed: string[] = [];
