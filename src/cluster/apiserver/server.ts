@@ -152,15 +152,13 @@ async function publishKubernetesService(objects: ObjectService, registry: Resour
   if (svcStrategy) {
     const scope = { strategy: svcStrategy, namespace: 'default' };
     const ports = [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }];
-    try {
+    const existing = await objects.modify(scope, 'kubernetes', 'berth-server', (svc) => {
+      if (svc.spec?.ports?.[0]?.targetPort === port) return false;
+      svc.spec.ports = ports;
+      return true;
+    });
+    if (!existing) {
       await objects.create(scope, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', labels }, spec: { type: 'ClusterIP', clusterIP: services.apiServerIp(), ports, sessionAffinity: 'None' } }, opts);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
-      await objects.modify(scope, 'kubernetes', 'berth-server', (svc) => {
-        if (svc.spec?.ports?.[0]?.targetPort === port) return false;
-        svc.spec.ports = ports;
-        return true;
-      });
     }
   }
   // Kubernetes refuses loopback endpoints: a host without another address publishes the Service alone.
