@@ -28,6 +28,8 @@ const verbs: Record<string, () => Promise<Verb>> = {
   version: async () => (await import('./commands/system.js')).version,
   info: async () => (await import('./commands/system.js')).info,
   registry: async () => (await import('./commands/registry.js')).registryCommand,
+  server: async () => (await import('./commands/cluster.js')).server,
+  kubeconfig: async () => (await import('./commands/cluster.js')).kubeconfig,
 };
 
 const usage = `Usage: berth [--root DIR] [--run DIR] [--host ADDR] COMMAND
@@ -80,6 +82,12 @@ Daemon:
                          Serve the Docker Engine API (default unix:///run/berth/docker.sock), and a
                          registry in the same process with berth registry's flags behind registry-
   version, info          Show versions and system facts
+
+Cluster:
+  server [--port 6443] [--bind-address 127.0.0.1] [--datastore sqlite|etcd://HOST:PORT,...] [--tls-san NAME]
+         [--advertise-address IP] [--service-cluster-ip-range 10.43.0.0/16] [--service-node-port-range 30000-32767]
+                         Serve the Kubernetes API (state in <root>/cluster, kubeconfig in <root>/kubeconfig.yaml)
+  kubeconfig [--user NAME [--group GROUP]...]   Print the admin kubeconfig, or one with a client certificate
 `;
 
 export async function main(argv: string[]): Promise<number> {
