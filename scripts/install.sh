@@ -12,7 +12,7 @@ packages=(
   docker-registry                   # distribution's reference registry: interop test and registry bench
   etcd-server                       # the cluster datastore's etcd backend (tests start their own)
   iproute2 iptables kmod attr       # kernel plumbing (ip netns, veth), xattr tools
-  tar gzip zstd bzip2 xz-utils coreutils git ca-certificates
+  tar gzip zstd bzip2 xz-utils coreutils git ca-certificates openssl
   python3 make g++                  # native npm addons build from source; python3 also bridges conmon attach sockets
 )
 missing=()
