@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Engine, ImageService } from '../../engine/index.js';
+import type { Engine, ImageService, NetworkService } from '../../engine/index.js';
 import type { FakeContainers } from './fake-containers.js';
 import { dockerApi } from './server.js';
 
@@ -28,6 +28,7 @@ export async function startTestApi(containers: FakeContainers): Promise<TestApi>
     run: '/nonexistent',
     images: {} as ImageService,
     containers,
+    networks: {} as NetworkService,
     runtime: { name: 'runc', path: '/usr/bin/runc', command: ['/usr/bin/runc'], available: { runc: '/usr/bin/runc' } },
     initBinary: undefined,
     close: async () => undefined,

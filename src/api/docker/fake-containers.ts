@@ -126,6 +126,14 @@ export class FakeContainers implements ContainerService {
       restartCount: 0,
       logPath: `/var/lib/berth/containers/${id}/ctr.log`,
       rootfsPath: `/var/lib/berth/containers/${id}/rootfs`,
+      networkMode: request.networkMode ?? 'bridge',
+      networks: [],
+      ports: [],
+      etcFiles: {
+        hosts: `/var/lib/berth/containers/${id}/hosts`,
+        hostname: `/var/lib/berth/containers/${id}/hostname`,
+        resolvConf: `/var/lib/berth/containers/${id}/resolv.conf`,
+      },
     });
     this.emit(id, 'create');
     return { id, warnings: [] };
@@ -325,6 +333,14 @@ export class FakeContainers implements ContainerService {
     const chunks: Buffer[] = [];
     for await (const c of tar) chunks.push(c as Buffer);
     this.calls.push(['putArchive', path, Buffer.concat(chunks).toString(), options]);
+  }
+
+  async connectNetwork(idOrName: string, network: string): Promise<void> {
+    this.calls.push(['connectNetwork', idOrName, network]);
+  }
+
+  async disconnectNetwork(idOrName: string, network: string): Promise<void> {
+    this.calls.push(['disconnectNetwork', idOrName, network]);
   }
 
   onEvent(listener: (event: ContainerEvent) => void): () => void {

@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Metadata } from '../../content/index.js';
 import type { Snapshotter } from '../../layers/index.js';
-import { conflict, errorKind, failedPrecondition, invalidArgument, isNotFound } from '../../lib/index.js';
+import { conflict, errorKind, failedPrecondition, invalidArgument, isNotFound, notFound } from '../../lib/index.js';
 import type { Digest, ImageConfig } from '../../oci/index.js';
+import type { NetworkManager } from '../../network/index.js';
 import type { HostInfo } from '../../runtime/index.js';
 import { ContainerArchives } from './archive-service.js';
 import { resolveConfig } from './config.js';
@@ -22,7 +23,10 @@ import { checkLimits } from './limits.js';
 import { generateName, normalizeName } from './names.js';
 import { wasOomKilled } from './oom.js';
 import { recoverContainers } from './readopt.js';
-import { checkLogMaxSize, checkNetworkMode, checkSignal, signalName } from './request-checks.js';
+import { etcFilePaths, writeEtcFiles } from './etc-files.js';
+import { etcOptions } from './launch.js';
+import { parseNetworkMode, resolveNetworks } from './networking.js';
+import { checkLogMaxSize, checkSignal, signalName } from './request-checks.js';
 import { checkRestartPolicy, nextDelay, shouldRestart } from './restart.js';
 import { checkSpec } from './spec.js';
 import { readStats } from './stats.js';
@@ -37,6 +41,7 @@ import type {
   ContainerRecord,
   ContainerService,
   ContainerState,
+  EndpointSettings,
   ExecRecord,
   ExecRequest,
   ExecSession,
@@ -65,6 +70,7 @@ export interface ContainerServiceOptions {
   cgroupParent?: string;
   /** Host binary mounted as the container's init with `init: true`. */
   initBinary?: string;
+  network: NetworkManager;
 }
 
 /** In-memory companions of a container that exists while this service runs. */
@@ -115,6 +121,12 @@ export class LocalContainerService implements ContainerService {
       containerDir: (id) => this.containerDir(id),
       logPath: (id) => this.logPath(id),
       cgroupsPath: (id) => this.cgroupsPath(id),
+      network: o.network,
+      namespaceOwner: (idOrName) => {
+        const owner = this.store.find(idOrName);
+        if (owner.state.status !== 'running' || owner.state.pid <= 0) throw conflict(`cannot join the network of a non running container: ${owner.id}`);
+        return { id: owner.id, pid: owner.state.pid };
+      },
     };
     const container = (id: string): StoredContainer => this.store.get(id);
     this.execs = new ContainerExecs({
@@ -162,14 +174,18 @@ export class LocalContainerService implements ContainerService {
     if (request.autoRemove === true && request.restartPolicy !== undefined && request.restartPolicy.name !== 'no') {
       throw invalidArgument("can't create 'AutoRemove' container with restart policy");
     }
-    checkNetworkMode(request.networkMode);
     checkLogMaxSize(request.logMaxSize);
     checkLimits(request.resources ?? {}, this.o.host.cpus);
     const { record: image, chainId } = await this.o.images.prepareRootfs(request.image);
     const id = randomBytes(32).toString('hex');
     const config = resolveConfig(request, image.config, id);
     checkSpec(request, config, this.o.host, this.o.initBinary);
+    const networks = resolveNetworks(request, config, this.o.network, (key) => this.exists(key));
     const warnings: string[] = [];
+    const mode = parseNetworkMode(request.networkMode);
+    if (mode.kind === 'host' && (Object.keys(request.portBindings ?? {}).length > 0 || request.publishAllPorts === true)) {
+      warnings.push('Published ports are discarded when using host network mode');
+    }
     if ((request.resources?.memory ?? 0) > 0 && !this.o.host.cgroup.swapAccounting) {
       warnings.push('Your kernel does not support memory swap capabilities or the cgroup is not mounted. Memory limited without swap.');
     }
@@ -185,7 +201,7 @@ export class LocalContainerService implements ContainerService {
           created: new Date(),
           image: request.image,
           imageId: image.id,
-          request: { ...request },
+          request: { ...request, networks },
           config,
           state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false },
           restartCount: 0,
@@ -324,6 +340,7 @@ export class LocalContainerService implements ContainerService {
     const c = this.store.get(id);
     const oomKilled = await wasOomKilled(this.o.host.cgroup, this.cgroupsPath(id));
     await this.o.driver.delete(id, true).catch(() => undefined);
+    await this.o.network.release(id).catch(() => undefined);
     await this.o.snapshots.unmount(id).catch(() => undefined);
     const finishedAt = new Date();
     const state: ContainerState = { ...c.state, status: 'exited', pid: 0, exitCode, oomKilled, error: '', finishedAt };
@@ -504,6 +521,7 @@ export class LocalContainerService implements ContainerService {
         await this.o.driver.delete(id, true).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
         });
+        await this.o.network.release(id);
         await this.o.snapshots.unmount(id).catch(() => undefined);
         await this.o.snapshots.removeActive(id).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
@@ -527,6 +545,63 @@ export class LocalContainerService implements ContainerService {
     if (condition === 'not-running' && !ACTIVE.has(c.state.status)) return report(c.state);
     const result: ExitReport = await pending;
     return result.error === undefined || result.error === '' ? { exitCode: result.exitCode } : result;
+  }
+
+  // ---- networks ------------------------------------------------------------------------
+
+  async connectNetwork(idOrName: string, network: string, settings: EndpointSettings = {}): Promise<void> {
+    const { id } = this.store.find(idOrName);
+    await this.lock.run(id, async () => {
+      const c = this.store.get(id);
+      const mode = parseNetworkMode(c.request.networkMode);
+      const n = this.o.network.get(network);
+      if (mode.kind !== 'networks' || n.driver !== 'bridge') {
+        throw invalidArgument(`container cannot be disconnected from host network or connected to host network`);
+      }
+      const networks = { ...(c.request.networks ?? {}) };
+      if (n.name in networks) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
+      networks[n.name] = { ...settings };
+      if (c.state.status === 'running' || c.state.status === 'paused') {
+        await this.o.network.connect({ id, name: c.name, hostname: c.config.hostname }, { network: n.id, ...settings }, c.state.pid);
+        await writeEtcFiles(this.containerDir(id), etcOptions({ network: this.o.network }, { ...c, request: { ...c.request, networks } }, false, this.o.network.endpoints(id)));
+      }
+      this.store.setRequest(id, { ...c.request, networks });
+      this.emitNetwork('connect', n, id);
+    });
+  }
+
+  async disconnectNetwork(idOrName: string, network: string, _options: { force?: boolean } = {}): Promise<void> {
+    const { id } = this.store.find(idOrName);
+    await this.lock.run(id, async () => {
+      const c = this.store.get(id);
+      const n = this.o.network.get(network);
+      const networks = { ...(c.request.networks ?? {}) };
+      if (!(n.name in networks)) {
+        if (n.driver !== 'bridge') throw invalidArgument('container cannot be disconnected from host network or connected to host network');
+        throw notFound(`container ${id} is not connected to network ${n.name}`);
+      }
+      delete networks[n.name];
+      if (this.o.network.endpoints(id).some((e) => e.networkId === n.id)) {
+        await this.o.network.disconnect(id, n.id);
+        await writeEtcFiles(this.containerDir(id), etcOptions({ network: this.o.network }, { ...c, request: { ...c.request, networks } }, false, this.o.network.endpoints(id)));
+      }
+      this.store.setRequest(id, { ...c.request, networks });
+      this.emitNetwork('disconnect', n, id);
+    });
+  }
+
+  private exists(idOrName: string): boolean {
+    try {
+      this.store.find(idOrName);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Network events as Docker sends them (type network, the container in the attributes). */
+  private emitNetwork(action: string, n: { id: string; name: string }, containerId: string): void {
+    this.events.emitTyped('network', action, n.id, { container: containerId, name: n.name, type: 'bridge' });
   }
 
   // ---- logs and stdio --------------------------------------------------------------------
@@ -722,7 +797,35 @@ export class LocalContainerService implements ContainerService {
       logPath: this.logPath(c.id),
       rootfsPath,
       execIds: this.execs.idsOf(c.id),
+      ...this.networkView(c),
     };
+  }
+
+  /** The container's networks (live endpoints while it runs), published ports and /etc files. */
+  private networkView(c: StoredContainer): Pick<ContainerRecord, 'networkMode' | 'networks' | 'ports' | 'etcFiles'> {
+    const endpoints = this.o.network.endpoints(c.id);
+    const mode = parseNetworkMode(c.request.networkMode);
+    const networks = Object.entries(c.request.networks ?? {}).flatMap(([name, settings]) => {
+      let networkId = '';
+      try {
+        networkId = this.o.network.get(name).id;
+      } catch {
+        // removed since
+      }
+      const e = endpoints.find((x) => x.networkId === networkId);
+      return [
+        {
+          networkId,
+          networkName: name,
+          aliases: settings.aliases ?? [],
+          ...(e === undefined ? {} : { endpoint: { endpointId: e.endpointId, ip: e.ip, prefixLength: e.prefixLength, gateway: e.gateway, mac: e.mac } }),
+        },
+      ];
+    });
+    const networkMode =
+      mode.kind === 'networks' ? (c.request.networkMode === undefined || c.request.networkMode === 'default' || c.request.networkMode === '' ? 'bridge' : c.request.networkMode) : mode.kind === 'container' ? `container:${mode.target}` : mode.kind;
+    const owner = mode.kind === 'container' && this.exists(mode.target) ? this.store.find(mode.target).id : c.id;
+    return { networkMode, networks, ports: endpoints.flatMap((e) => e.ports), etcFiles: etcFilePaths(this.containerDir(owner)) };
   }
 
   private emit(action: string, c: Pick<StoredContainer, 'id' | 'name' | 'image' | 'config'>, extra: Record<string, string> = {}): void {

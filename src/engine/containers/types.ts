@@ -69,10 +69,52 @@ export interface ContainerCreateRequest {
   readonlyRootfs?: boolean;
   /** `no-new-privileges`, `seccomp=unconfined`, … as `--security-opt`. */
   securityOpt?: string[];
-  /** Network namespace: `none` (loopback only, the default until networks exist) or `host`. */
+  /**
+   * `bridge` (the default network), a user-defined network's name or ID, `host`, `none`
+   * (loopback only) or `container:<name|id>` (another container's namespace).
+   */
   networkMode?: string;
+  /** Per network (name or ID): aliases and a fixed address; more than the mode's network connects to those too. */
+  networks?: Record<string, EndpointSettings>;
+  /** `80/tcp` → host bindings; a host port of '' or '0' takes a free one. */
+  portBindings?: Record<string, Array<{ hostIp?: string; hostPort?: string }>>;
+  /** Publish every exposed port on a free host port (`-P`). */
+  publishAllPorts?: boolean;
+  /** Ports the container exposes besides the image's (`80/tcp`). */
+  exposedPorts?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** `name:ip` lines for /etc/hosts (`--add-host`). */
+  extraHosts?: string[];
   /** The container's log starts afresh once it would grow past this many bytes (`--log-opt max-size`). */
   logMaxSize?: number;
+}
+
+export interface EndpointSettings {
+  aliases?: string[];
+  ipv4Address?: string;
+}
+
+/** A container's place on one network: its address there while it runs. */
+export interface ContainerNetwork {
+  networkId: string;
+  networkName: string;
+  aliases: string[];
+  endpoint?: {
+    endpointId: string;
+    ip: string;
+    prefixLength: number;
+    gateway: string;
+    mac: string;
+  };
+}
+
+export interface PublishedPort {
+  protocol: 'tcp' | 'udp';
+  containerPort: number;
+  hostIp: string;
+  hostPort: number;
 }
 
 export interface HealthState {
@@ -111,6 +153,8 @@ export interface ContainerConfig {
   /** As the user asked for them (Docker's Config.Entrypoint / Config.Cmd). */
   entrypoint: string[];
   cmd: string[];
+  /** The image's and the request's exposed ports (`80/tcp`). */
+  exposedPorts?: string[];
 }
 
 export interface ContainerRecord {
@@ -130,6 +174,14 @@ export interface ContainerRecord {
   rootfsPath: string;
   /** Its exec instances the engine still knows (Docker's ExecIDs); see ExecStore. */
   execIds?: string[];
+  /** The network mode as resolved (`bridge`, `host`, `none`, `container:<id>`, a network name). */
+  networkMode: string;
+  /** The networks it is configured for, with live endpoints while it runs. */
+  networks: ContainerNetwork[];
+  /** Ports published while it runs, with the host ports chosen. */
+  ports: PublishedPort[];
+  /** The generated /etc files (Docker's HostsPath, HostnamePath, ResolvConfPath). */
+  etcFiles: { hosts: string; hostname: string; resolvConf: string };
 }
 
 export interface LogLine {
@@ -212,7 +264,8 @@ export interface PathStat {
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 export interface ContainerEvent {
-  type: 'container';
+  /** Container lifecycle, or a container (dis)connected to a network (id: the network's). */
+  type: 'container' | 'network';
   action: string;
   id: string;
   attributes: Record<string, string>;
@@ -246,6 +299,9 @@ export interface ContainerService {
   statPath(idOrName: string, path: string): Promise<PathStat>;
   getArchive(idOrName: string, path: string): Promise<{ stat: PathStat; tar: Readable }>;
   putArchive(idOrName: string, path: string, tar: Readable, options?: { noOverwriteDirNonDir?: boolean }): Promise<void>;
+  /** Attaches to one more network (at once when the container runs, else at its next start). */
+  connectNetwork(idOrName: string, network: string, settings?: EndpointSettings): Promise<void>;
+  disconnectNetwork(idOrName: string, network: string, options?: { force?: boolean }): Promise<void>;
   /** Lifecycle events (create, start, die, stop, kill, destroy, health_status: …). */
   onEvent(listener: (event: ContainerEvent) => void): () => void;
 }
