@@ -1,3 +1,4 @@
+import type { NetworkOptions } from '../engine/index.js';
 import { startApiServer } from './serve.js';
 
 export interface DaemonOptions {
@@ -10,6 +11,8 @@ export interface DaemonOptions {
   cgroupParent?: string;
   /** Registries that may be reached over plain HTTP when HTTPS fails. */
   insecureRegistries?: string[];
+  /** The default bridge's name and subnet, and where the networks' DNS forwards to. */
+  network?: Omit<NetworkOptions, 'dns'>;
 }
 
 /** `berth daemon`: serves the engine until SIGTERM/SIGINT, then shuts down cleanly. */
@@ -22,6 +25,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
     ...(options.insecureRegistries?.length ? { insecureRegistries: options.insecureRegistries } : {}),
+    ...(options.network === undefined ? {} : { network: options.network }),
   });
   process.stderr.write(
     `berth daemon: root ${options.root}, runtime ${server.engine.runtime.name}, listening on ${server.addresses.join(', ')}\n`,

@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { dockerApi } from '../api/docker/index.js';
-import { openEngine, type Engine } from '../engine/index.js';
+import { openEngine, type Engine, type NetworkOptions } from '../engine/index.js';
 import { failedPrecondition, invalidArgument, isErrno } from '../lib/index.js';
 import { registryDistribution } from '../registry/index.js';
 import { berthVersion } from './version.js';
@@ -21,6 +21,8 @@ export interface ApiServerOptions {
   cgroupParent?: string;
   /** Registries pulled from and pushed to over plain HTTP when HTTPS fails (loopback always is). */
   insecureRegistries?: string[];
+  /** The default bridge's name and subnet, and where the networks' DNS forwards to. */
+  network?: Omit<NetworkOptions, 'dns'>;
 }
 
 export interface RunningApiServer {
@@ -38,6 +40,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
     distribution: registryDistribution(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
+    // A long-running server: it can answer the networks' DNS.
+    network: { ...options.network, dns: true },
   });
   const api = dockerApi(engine, { version: berthVersion(), id: engineId(options.root) });
   const servers: http.Server[] = [];

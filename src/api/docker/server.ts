@@ -11,6 +11,7 @@ import { EventLog, eventRoutes } from './events.js';
 import { execRoutes } from './exec.js';
 import { Router, sendError, type UpgradedConnection } from './http.js';
 import { imageRoutes } from './images.js';
+import { networkRoutes } from './networks.js';
 import { systemRoutes, type DaemonIdentity } from './system.js';
 import { readUpgradeBody } from './upgrade.js';
 import { API_VERSION, MIN_API_VERSION, compareApiVersions } from './version.js';
@@ -42,11 +43,12 @@ export function dockerApi(engine: Engine, identity: DaemonIdentity, options: Doc
   systemRoutes(router, engine, identity);
   imageRoutes(router, engine);
   const { containers } = engine;
-  containerRoutes(router, containers);
+  containerRoutes(router, containers, engine.networks);
   containerIoRoutes(router, containers);
   containerStatsRoutes(router, containers, options.stats);
   containerArchiveRoutes(router, containers);
   execRoutes(router, containers);
+  networkRoutes(router, engine);
   eventRoutes(router, new EventLog(containers));
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, upgrade?: UpgradedConnection): Promise<void> => {

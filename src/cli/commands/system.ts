@@ -7,6 +7,9 @@ export async function daemon(ctx: CommandContext): Promise<number> {
     runtime: { type: 'string' },
     'cgroup-parent': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
+    bridge: { type: 'string', short: 'b' },
+    'default-subnet': { type: 'string' },
+    'dns-upstream': { type: 'string', multiple: true },
   });
   if (positionals.length) throw invalidArgument(`daemon: unexpected argument ${JSON.stringify(positionals[0])}`);
   const runtime = values.runtime;
@@ -17,6 +20,10 @@ export async function daemon(ctx: CommandContext): Promise<number> {
   if (cgroupParent !== undefined && !cgroupParent.startsWith('/')) {
     throw invalidArgument(`daemon: --cgroup-parent must be an absolute cgroup path, got ${JSON.stringify(cgroupParent)}`);
   }
+  const bridge = values.bridge;
+  if (bridge !== undefined && !/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) {
+    throw invalidArgument(`daemon: --bridge must be an interface name (at most 15 of [a-zA-Z0-9_.-]), got ${JSON.stringify(bridge)}`);
+  }
   const { runDaemon } = await import('../../daemon/index.js');
   return runDaemon({
     root: ctx.globals.root ?? defaultRoot,
@@ -25,6 +32,11 @@ export async function daemon(ctx: CommandContext): Promise<number> {
     ...(runtime === undefined ? {} : { runtime }),
     ...(cgroupParent === undefined ? {} : { cgroupParent }),
     ...(values['insecure-registry']?.length ? { insecureRegistries: values['insecure-registry'] } : {}),
+    network: {
+      ...(bridge === undefined ? {} : { bridgeName: bridge }),
+      ...(values['default-subnet'] === undefined ? {} : { defaultSubnet: values['default-subnet'] }),
+      ...(values['dns-upstream']?.length ? { dnsUpstreams: values['dns-upstream'] } : {}),
+    },
   });
 }
 
