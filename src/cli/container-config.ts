@@ -1,5 +1,6 @@
 import { invalidArgument } from '../lib/index.js';
 import { readEnvFile, resolveEnv } from './env-file.js';
+import { parsePortSpecs } from './port-spec.js';
 import type { createOptions } from './run-options.js';
 import { parseCpus, parseDuration, parseInteger, parseMemory, parseMemorySwap, parseRestartPolicy, type RestartPolicy } from './units.js';
 
@@ -31,6 +32,7 @@ export interface CreateBody {
   StopSignal?: string;
   StopTimeout?: number;
   Healthcheck?: Healthcheck;
+  ExposedPorts?: Record<string, Record<string, never>>;
   HostConfig: HostConfig;
   NetworkingConfig?: { EndpointsConfig: Record<string, object> };
 }
@@ -62,6 +64,12 @@ export interface HostConfig {
   GroupAdd?: string[];
   Binds?: string[];
   NetworkMode?: string;
+  PortBindings?: Record<string, Array<{ HostIp: string; HostPort: string }>>;
+  PublishAllPorts?: boolean;
+  Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
+  ExtraHosts?: string[];
   ConsoleSize?: [number, number];
   LogConfig?: { Type: string; Config: Record<string, string> };
 }
@@ -104,7 +112,15 @@ export function buildCreateRequest(flags: CreateFlags, positionals: string[]): C
   const healthcheck = parseHealthcheck(flags);
   if (healthcheck) body.Healthcheck = healthcheck;
   const network = flags.network ?? flags.net;
-  if (network !== undefined) body.NetworkingConfig = { EndpointsConfig: { [network]: {} } };
+  const aliases = flags['network-alias'] ?? [];
+  if (network !== undefined || aliases.length > 0 || flags.ip !== undefined) {
+    const endpoint: { Aliases?: string[]; IPAMConfig?: { IPv4Address: string } } = {};
+    if (aliases.length > 0) endpoint.Aliases = aliases;
+    if (flags.ip !== undefined) endpoint.IPAMConfig = { IPv4Address: flags.ip };
+    body.NetworkingConfig = { EndpointsConfig: { [network ?? 'default']: endpoint } };
+  }
+  const ports = parsePortSpecs(flags.publish ?? [], flags.expose ?? []);
+  if (ports.exposed.length > 0) body.ExposedPorts = Object.fromEntries(ports.exposed.map((p) => [p, {}]));
   const request: CreateRequest = { body };
   if (flags.name !== undefined) request.name = flags.name;
   if (flags.platform !== undefined) request.platform = flags.platform;
@@ -131,6 +147,13 @@ function hostConfig(flags: CreateFlags): HostConfig {
   if (flags.volume?.length) host.Binds = flags.volume;
   const network = flags.network ?? flags.net;
   if (network !== undefined) host.NetworkMode = network;
+  const bindings = parsePortSpecs(flags.publish ?? []).bindings;
+  if (Object.keys(bindings).length > 0) host.PortBindings = bindings;
+  if (flags['publish-all']) host.PublishAllPorts = true;
+  if (flags.dns?.length) host.Dns = flags.dns;
+  if (flags['dns-search']?.length) host.DnsSearch = flags['dns-search'];
+  if (flags['dns-option']?.length) host.DnsOptions = flags['dns-option'];
+  if (flags['add-host']?.length) host.ExtraHosts = flags['add-host'];
   if (flags['log-driver'] !== undefined || flags['log-opt']?.length) {
     host.LogConfig = { Type: flags['log-driver'] ?? '', Config: parseLogOpts(flags['log-opt'] ?? []) };
   }

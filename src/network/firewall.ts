@@ -92,8 +92,10 @@ export function renderRuleset(c: Chains, r: Ruleset): string {
 export class Firewall {
   private readonly chains: Chains;
   private jumpsInstalled = false;
+  /** Whether any of this daemon's rules may be in the kernel (unknown until looked at). */
+  private present: boolean | undefined;
 
-  constructor(instance: string) {
+  constructor(private readonly instance: string) {
     this.chains = chainsFor(instance);
   }
 
@@ -103,6 +105,7 @@ export class Firewall {
       await this.remove();
       return;
     }
+    this.present = true;
     await runTool('iptables-restore', ['--noflush'], renderRuleset(this.chains, ruleset));
     if (!this.jumpsInstalled) {
       for (const [table, chain, rule] of jumps(this.chains)) {
@@ -115,6 +118,8 @@ export class Firewall {
 
   /** Removes the jumps and this daemon's chains (nothing when they are absent). */
   async remove(): Promise<void> {
+    if (this.present === undefined) this.present = (await runTool('iptables-save', [])).includes(`BERTH-${this.instance}-`);
+    if (!this.present) return;
     for (const [table, chain, rule] of jumps(this.chains)) {
       while (await has(table, chain, rule)) await runTool('iptables', ['-t', table, '-D', chain, ...rule]);
     }
@@ -131,6 +136,7 @@ export class Firewall {
         if (!(err instanceof ToolError && /No chain|does not exist/i.test(err.stderr))) throw err;
       }
     }
+    this.present = false;
   }
 }
 

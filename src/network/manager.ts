@@ -252,6 +252,7 @@ export class NetworkManager {
         const network = bridges.get(name);
         if (network !== undefined && network.id === owner) {
           this.up.add(network.id);
+          this.claimed.add(network.id);
           continue;
         }
         if (!veths.has(name)) await deleteLink(name);
@@ -259,9 +260,9 @@ export class NetworkManager {
       for (const n of this.state.networks) {
         if (n.driver !== 'bridge') continue;
         if (this.state.endpoints.some((e) => e.networkId === n.id)) {
-          this.up.delete(n.id);
-          await this.bringUp(n);
-        } else {
+          if (this.up.has(n.id)) await this.startDns(n);
+          else await this.bringUp(n);
+        } else if (this.up.has(n.id)) {
           await this.takeDown(n);
         }
       }
@@ -277,7 +278,8 @@ export class NetworkManager {
         this.dnsServers.delete(id);
       }
       for (const n of this.state.networks) {
-        if (!this.state.endpoints.some((e) => e.networkId === n.id)) await this.takeDown(n);
+        const idle = !this.state.endpoints.some((e) => e.networkId === n.id);
+        if (idle && (this.up.has(n.id) || this.claimed.has(n.id))) await this.takeDown(n);
       }
       await this.applyFirewall();
     });
@@ -373,17 +375,7 @@ export class NetworkManager {
     await this.claim(n);
     try {
       await ensureBridge({ name: n.bridge, alias, gateway: n.gateway, prefix: prefixLength(n.subnet) });
-      if (this.servesDns(n) && !this.dnsServers.has(n.id)) {
-        const id = n.id;
-        this.dnsServers.set(
-          id,
-          await DnsServer.start({
-            address: n.gateway,
-            lookup: (name) => this.lookup(id, name),
-            upstreams: n.internal ? [] : (this.o.dnsUpstreams ?? hostNameservers()),
-          }),
-        );
-      }
+      await this.startDns(n);
     } catch (err) {
       await deleteLink(n.bridge).catch(() => undefined);
       await releaseSubnet(n.subnet).catch(() => undefined);
@@ -394,6 +386,18 @@ export class NetworkManager {
     await this.applyFirewall();
   }
 
+  /** The network's DNS server on its gateway, when it has one and it is not running yet. */
+  private async startDns(n: NetworkRecord): Promise<void> {
+    if (!this.servesDns(n) || this.dnsServers.has(n.id) || n.gateway === undefined) return;
+    const id = n.id;
+    const server = await DnsServer.start({
+      address: n.gateway,
+      lookup: (name) => this.lookup(id, name),
+      upstreams: n.internal ? [] : (this.o.dnsUpstreams ?? hostNameservers()),
+    });
+    this.dnsServers.set(id, server);
+  }
+
   /** Under the queue: removes what bringUp made (also when this process did not make it). */
   private async takeDown(n: NetworkRecord): Promise<void> {
     const server = this.dnsServers.get(n.id);
@@ -402,9 +406,8 @@ export class NetworkManager {
       this.dnsServers.delete(n.id);
     }
     if (n.bridge === undefined || n.subnet === undefined) return;
-    const ours = (await linksWithAlias(linkAlias(this.o.instance, n.id))).has(n.bridge);
-    if (ours) await deleteLink(n.bridge);
-    if (ours || this.claimed.has(n.id)) await releaseSubnet(n.subnet);
+    if (this.up.has(n.id)) await deleteLink(n.bridge);
+    if (this.up.has(n.id) || this.claimed.has(n.id)) await releaseSubnet(n.subnet);
     this.up.delete(n.id);
     this.claimed.delete(n.id);
   }
