@@ -42,14 +42,17 @@ export function killContainerLeftovers(runDir: string): void {
 
 /**
  * The network objects of the berth instance with this tag still on the host: links
- * (bridges, veths) marked with its alias, and its iptables chains.
+ * (bridges, veths) marked with its alias, its iptables chains, and routes (the bridge's
+ * or the claim route) to the given subnets of its networks.
  */
-export async function networkLeftovers(tag: string): Promise<string[]> {
+export async function networkLeftovers(tag: string, subnets: readonly string[] = []): Promise<string[]> {
   const { execFileSync } = await import('node:child_process');
   const links = JSON.parse(execFileSync('ip', ['-j', '-d', 'link', 'show']).toString()) as Array<{ ifname: string; ifalias?: string }>;
   const out = links.filter((l) => l.ifalias?.startsWith(`berth:${tag}:`) === true).map((l) => `link ${l.ifname}`);
   const rules = execFileSync('iptables-save').toString();
   for (const line of rules.split('\n')) if (line.includes(`BERTH-${tag}-`)) out.push(`iptables ${line}`);
+  const routes = JSON.parse(execFileSync('ip', ['-4', '-j', 'route', 'show', 'table', 'all']).toString()) as Array<{ dst: string; type?: string }>;
+  for (const r of routes) if (subnets.includes(r.dst)) out.push(`route ${r.type ?? 'unicast'} ${r.dst}`);
   return out;
 }
 
