@@ -104,6 +104,11 @@ export function resolveNetworks(
     if (n.driver !== 'bridge') throw invalidArgument(`container cannot be connected to network ${n.name} and to another network`);
     out[n.name] = clean(settings);
   }
+  for (const [name, settings] of Object.entries(out)) {
+    if (!net.get(name).builtin) continue;
+    if (settings.aliases !== undefined) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+    if (settings.ipv4Address !== undefined) throw invalidArgument('user specified IP address is supported on user defined networks only');
+  }
   return out;
 }
 
