@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { conflict } from '../lib/index.js';
 import { runTool, ToolError } from './exec.js';
 
 /**
@@ -21,11 +22,17 @@ export interface BridgeSetup {
   prefix: number;
 }
 
-/** Creates (or completes) the bridge with the gateway address and brings it up. */
+/**
+ * Creates (or completes, after a crash) the bridge with the gateway address and brings it
+ * up. An interface of that name that berth did not make (another alias) is never touched.
+ */
 export async function ensureBridge(b: BridgeSetup): Promise<void> {
-  const existing = await linkExists(b.name);
+  const existing = await currentAlias(b.name);
+  if (existing !== undefined && existing !== b.alias) {
+    throw conflict(`interface ${b.name} already exists on this host and is not this berth network's bridge: choose another bridge name`);
+  }
   const commands: string[] = [];
-  if (!existing) commands.push(`link add ${b.name} type bridge`);
+  if (existing === undefined) commands.push(`link add ${b.name} type bridge`);
   commands.push(`link set ${b.name} alias ${b.alias}`);
   await ip(commands);
   await ip([`addr replace ${b.gateway}/${b.prefix} dev ${b.name}`, `link set ${b.name} up`]);
@@ -43,13 +50,16 @@ export async function deleteLink(name: string): Promise<void> {
   }
 }
 
-export async function linkExists(name: string): Promise<boolean> {
+/** The alias of a link ('' when it has none), or undefined when there is no such link. */
+async function currentAlias(name: string): Promise<string | undefined> {
+  let out: string;
   try {
-    await runTool('ip', ['-o', 'link', 'show', 'dev', name]);
-    return true;
+    out = await runTool('ip', ['-j', '-d', 'link', 'show', 'dev', name]);
   } catch {
-    return false;
+    return undefined;
   }
+  const [link] = JSON.parse(out) as Array<{ ifalias?: string }>;
+  return link?.ifalias ?? '';
 }
 
 /** Links whose alias starts with `prefix`: name → alias. */

@@ -285,6 +285,19 @@ export class NetworkManager {
     });
   }
 
+  /** A renamed container answers to its new name on its networks. */
+  async renameContainer(containerId: string, oldName: string, newName: string): Promise<void> {
+    await this.exclusive(async () => {
+      const mine = this.state.endpoints.filter((e) => e.containerId === containerId);
+      if (mine.length === 0) return;
+      for (const e of mine) {
+        e.containerName = newName;
+        if (e.dnsNames.length > 0) e.dnsNames = [...new Set(e.dnsNames.map((n) => (n === oldName.toLowerCase() ? newName.toLowerCase() : n)))];
+      }
+      this.save();
+    });
+  }
+
   /** Addresses the network's DNS answers for a name. */
   lookup(networkId: string, name: string): string[] {
     return this.state.endpoints.filter((e) => e.networkId === networkId && e.dnsNames.includes(name)).map((e) => e.ip);
@@ -377,7 +390,8 @@ export class NetworkManager {
       await ensureBridge({ name: n.bridge, alias, gateway: n.gateway, prefix: prefixLength(n.subnet) });
       await this.startDns(n);
     } catch (err) {
-      await deleteLink(n.bridge).catch(() => undefined);
+      // Only a bridge that carries this network's alias is berth's to delete.
+      if ((await linksWithAlias(alias).catch(() => new Map<string, string>())).has(n.bridge)) await deleteLink(n.bridge).catch(() => undefined);
       await releaseSubnet(n.subnet).catch(() => undefined);
       this.claimed.delete(n.id);
       throw err;

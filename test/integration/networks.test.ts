@@ -53,7 +53,7 @@ after(async () => {
       for (const c of await engine.containers.list({ all: true }).catch(() => [])) await engine.containers.remove(c.id, { force: true }).catch(() => undefined);
       await engine.close();
     }
-    assert.deepEqual(await networkLeftovers(tag, [DEFAULT_SUBNET, USER_SUBNET, `10.${octet}.2.0/24`]), [], 'network objects left by the engine');
+    assert.deepEqual(await networkLeftovers(tag, [DEFAULT_SUBNET, USER_SUBNET, `10.${octet}.2.0/24`, `10.${octet}.3.0/24`]), [], 'network objects left by the engine');
     const left = await mountsUnder(dir);
     for (const m of left) await execText('umount', ['-l', m]).catch(() => undefined);
   } finally {
@@ -155,6 +155,8 @@ test('user network: containers reach each other by name, alias and hostname thro
   for (const name of [`web-${octet}`, 'site', 'webhost']) {
     assert.equal((await fetchFrom(client, name)).body, PAGE, `by ${name}`);
   }
+  await engine.containers.rename(web, `renamed-${octet}`);
+  assert.equal((await fetchFrom(client, `renamed-${octet}`)).body, PAGE, 'a renamed container answers to its new name');
   const resolv = await exec(client, ['cat', '/etc/resolv.conf']);
   assert.match(resolv.output, new RegExp(`nameserver 10\\.${octet}\\.1\\.1`));
   const info = engine.networks.get(net.name);
@@ -193,4 +195,9 @@ test('internal networks have no route out; bad requests are refused naming the f
   await assert.rejects(engine.containers.create({ image: IMAGE, portBindings: { '80/xyz': [] } }), /invalid port/);
   await assert.rejects(engine.containers.create({ image: IMAGE, extraHosts: ['nocolon'] }), /--add-host/);
   await assert.rejects(engine.networks.remove('bridge'), /pre-defined/);
+  // a bridge name that is an interface berth did not make is refused, and the interface left alone
+  const clash = await engine.networks.create({ name: `bnl${octet}`, subnet: `10.${octet}.3.0/24`, options: { 'com.docker.network.bridge.name': 'lo' } });
+  const { id: victim } = await engine.containers.create({ image: IMAGE, cmd: ['true'], networkMode: clash.name });
+  await assert.rejects(engine.containers.start(victim), /interface lo already exists on this host and is not this berth network's bridge/);
+  assert.doesNotMatch(await execText('ip', ['-o', 'addr', 'show', 'dev', 'lo']), new RegExp(`10\\.${octet}\\.3\\.`));
 });

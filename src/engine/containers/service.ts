@@ -485,6 +485,7 @@ export class LocalContainerService implements ContainerService {
       const c = this.store.get(id);
       if (c.name === name) throw invalidArgument('Renaming a container with the same name as its current name');
       this.store.rename(id, name);
+      await this.o.network.renameContainer(id, c.name, name);
       this.emit('rename', { ...c, name }, { oldName: `/${c.name}` });
     });
   }
