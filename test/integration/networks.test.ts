@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -53,7 +54,7 @@ after(async () => {
       for (const c of await engine.containers.list({ all: true }).catch(() => [])) await engine.containers.remove(c.id, { force: true }).catch(() => undefined);
       await engine.close();
     }
-    assert.deepEqual(await networkLeftovers(tag, [DEFAULT_SUBNET, USER_SUBNET, `10.${octet}.2.0/24`, `10.${octet}.3.0/24`]), [], 'network objects left by the engine');
+    assert.deepEqual(await networkLeftovers(tag, [DEFAULT_SUBNET, USER_SUBNET, `10.${octet}.2.0/24`, `10.${octet}.3.0/24`, `10.${octet}.4.0/24`]), [], 'network objects left by the engine');
     const left = await mountsUnder(dir);
     for (const m of left) await execText('umount', ['-l', m]).catch(() => undefined);
   } finally {
@@ -200,4 +201,33 @@ test('internal networks have no route out; bad requests are refused naming the f
   const { id: victim } = await engine.containers.create({ image: IMAGE, cmd: ['true'], networkMode: clash.name });
   await assert.rejects(engine.containers.start(victim), /interface lo already exists on this host and is not this berth network's bridge/);
   assert.doesNotMatch(await execText('ip', ['-o', 'addr', 'show', 'dev', 'lo']), new RegExp(`10\\.${octet}\\.3\\.`));
+});
+
+test('outbound NAT: a container reaches an outside address as the host (MASQUERADE), through a namespace this test makes', async (t) => {
+  // The "outside": a network namespace behind a veth of this test's own, with forwarding
+  // enabled on that veth only (the host's ip_forward stays as it is).
+  const ns = `bnto-${process.pid}`;
+  const hostEnd = `bnto${process.pid % 100000}`;
+  const outside = `10.${octet}.9`;
+  await execText('ip', ['netns', 'add', ns]);
+  t.after(async () => {
+    await execText('ip', ['link', 'del', hostEnd]).catch(() => undefined);
+    await execText('ip', ['netns', 'del', ns]).catch(() => undefined);
+  });
+  await execText('ip', ['link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+  await execText('ip', ['addr', 'add', `${outside}.1/24`, 'dev', hostEnd]);
+  await execText('ip', ['link', 'set', hostEnd, 'up']);
+  await execText('ip', ['-n', ns, 'addr', 'add', `${outside}.2/24`, 'dev', 'eth0']);
+  await execText('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+  fs.writeFileSync(`/proc/sys/net/ipv4/conf/${hostEnd}/forwarding`, '1');
+  const server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', `require('net').createServer((s) => s.end(s.remoteAddress + '\\n')).listen(7777, '${outside}.2', () => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => server.kill('SIGKILL'));
+  await new Promise<void>((resolve) => server.stdout?.once('data', () => resolve()));
+  const id = await started({});
+  const seen = await exec(id, ['nc', '-w', '3', `${outside}.2`, '7777']);
+  assert.equal(seen.output.trim(), `${outside}.1`, `the outside sees the host's address, not the container's: ${seen.output}`);
+  const internal = await engine.networks.create({ name: `bno${octet}`, subnet: `10.${octet}.4.0/24`, internal: true });
+  const closed = await started({ networkMode: internal.name, networks: { [internal.name]: { ipv4Address: `10.${octet}.4.77` } } });
+  assert.equal((await engine.containers.get(closed)).networks[0]?.endpoint?.ip, `10.${octet}.4.77`);
+  assert.notEqual((await exec(closed, ['nc', '-w', '2', `${outside}.2`, '7777'])).output.trim(), `${outside}.1`);
 });
