@@ -18,6 +18,7 @@ const ip = (commands: string[]): Promise<string> => runTool('ip', ['-batch', '-'
 export interface BridgeSetup {
   name: string;
   alias: string;
+  mac: string;
   gateway: string;
   prefix: number;
 }
@@ -32,7 +33,10 @@ export async function ensureBridge(b: BridgeSetup): Promise<void> {
     throw conflict(`interface ${b.name} already exists on this host and is not this berth network's bridge: choose another bridge name`);
   }
   const commands: string[] = [];
-  if (existing === undefined) commands.push(`link add ${b.name} type bridge`);
+  // A fixed MAC: a bridge left to itself takes the lowest of its ports' addresses, and a
+  // container joining with a lower one would leave every other container's ARP entry for
+  // the gateway (and its DNS server) stale.
+  if (existing === undefined) commands.push(`link add ${b.name} address ${b.mac} type bridge`);
   commands.push(`link set ${b.name} alias ${b.alias}`);
   await ip(commands);
   await ip([`addr replace ${b.gateway}/${b.prefix} dev ${b.name}`, `link set ${b.name} up`]);

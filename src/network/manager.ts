@@ -387,7 +387,7 @@ export class NetworkManager {
     const alias = linkAlias(this.o.instance, n.id);
     await this.claim(n);
     try {
-      await ensureBridge({ name: n.bridge, alias, gateway: n.gateway, prefix: prefixLength(n.subnet) });
+      await ensureBridge({ name: n.bridge, alias, mac: macFor(n.gateway), gateway: n.gateway, prefix: prefixLength(n.subnet) });
       await this.startDns(n);
     } catch (err) {
       // Only a bridge that carries this network's alias is berth's to delete.

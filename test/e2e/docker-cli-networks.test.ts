@@ -58,6 +58,10 @@ describe('the docker CLI and berth daemon networks', () => {
     return split < 0 ? '' : r.stdout.slice(split + 4);
   };
   const httpd = ['httpd', '-f', '-p', '80', '-h', '/www'];
+  /** httpd binds its port a moment after the container starts. */
+  const listening = async (container: string): Promise<void> => {
+    ok(await docker(['exec', container, 'sh', '-c', "i=0; until busybox grep -q ':0050 [0-9A-F:]* 0A ' /proc/net/tcp /proc/net/tcp6; do i=$((i+1)); [ $i -gt 400 ] && exit 1; sleep 0.05; done"]), `httpd in ${container} listens`);
+  };
   const PAGE = 'served by busybox\n';
 
   before(async () => {
@@ -106,6 +110,7 @@ describe('the docker CLI and berth daemon networks', () => {
     for (const line of ['bridge bridge', 'host host', 'none null', 'appnet bridge']) assert.match(ls, new RegExp(`^${line}$`, 'm'));
     ok(await docker(['run', '-d', '--name', 'web', '--network', 'appnet', '--network-alias', 'site', '--hostname', 'webhost', IMAGE, ...httpd]), 'run web');
     ok(await docker(['run', '-d', '--name', 'client', '--net', 'appnet', IMAGE, 'sleep', '300']), 'run client');
+    await listening('web');
     for (const name of ['web', 'site', 'webhost']) assert.equal(await fetchIn('client', name), PAGE, `by ${name}`);
     const outside = ok(await docker(['exec', 'client', 'nslookup', 'example.test']), 'nslookup outside').stdout;
     assert.match(outside, /Address: 192\.0\.2\.77/);
@@ -126,6 +131,7 @@ describe('the docker CLI and berth daemon networks', () => {
 
   test('-p 127.0.0.1:0:80, -p 80 and -P serve the page at the port docker port reports', async () => {
     ok(await docker(['run', '-d', '--name', 'pub', '-p', '127.0.0.1:0:80', IMAGE, ...httpd]), 'run -p');
+    await listening('pub');
     const reported = ok(await docker(['port', 'pub', '80']), 'port').stdout.trim();
     const m = /^127\.0\.0\.1:(\d+)$/.exec(reported);
     assert.ok(m, `docker port printed ${reported}`);
@@ -134,6 +140,7 @@ describe('the docker CLI and berth daemon networks', () => {
     assert.deepEqual(ports, { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: m[1] }] });
 
     ok(await docker(['run', '-d', '--name', 'any', '-p', '80', IMAGE, ...httpd]), 'run -p 80');
+    await listening('any');
     const any = ok(await docker(['port', 'any']), 'port any').stdout.trim();
     const anyPort = Number(/^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(any)?.[1]);
     assert.ok(anyPort > 0, any);
@@ -142,6 +149,7 @@ describe('the docker CLI and berth daemon networks', () => {
     assert.equal(ps, `0.0.0.0:${anyPort}->80/tcp`);
 
     ok(await docker(['run', '-d', '--name', 'all', '-P', IMAGE, ...httpd]), 'run -P');
+    await listening('all');
     const all = Number(/0\.0\.0\.0:(\d+)/.exec(ok(await docker(['port', 'all', '80/tcp']), 'port all').stdout)?.[1]);
     assert.equal(await get(all), PAGE);
     ok(await docker(['rm', '-f', 'pub', 'any', 'all']), 'rm');
@@ -155,6 +163,7 @@ describe('the docker CLI and berth daemon networks', () => {
     assert.match(host, /eth0/);
     assert.doesNotMatch(host, /^\d+: eth0@/m);
     ok(await docker(['run', '-d', '--name', 'owner', IMAGE, ...httpd]), 'run owner');
+    await listening('owner');
     assert.equal(await (async () => {
       const r = ok(await docker(['run', '--rm', '--network', 'container:owner', IMAGE, 'sh', '-c', "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 127.0.0.1 80"]), 'run container:');
       return r.stdout.slice(r.stdout.indexOf('\r\n\r\n') + 4);
@@ -165,6 +174,7 @@ describe('the docker CLI and berth daemon networks', () => {
   test('network connect and disconnect on a running container; --dns and --add-host', async () => {
     ok(await docker(['network', 'create', '--subnet', `10.${octet}.11.0/24`, 'side']), 'network create');
     ok(await docker(['run', '-d', '--name', 'srv', '--network', 'side', IMAGE, ...httpd]), 'run srv');
+    await listening('srv');
     ok(await docker(['run', '-d', '--name', 'roamer', '--dns', '192.0.2.53', '--add-host', 'db.example:10.9.9.9', IMAGE, 'sleep', '300']), 'run roamer');
     assert.match(ok(await docker(['exec', 'roamer', 'cat', '/etc/resolv.conf']), 'resolv').stdout, /^nameserver 192\.0\.2\.53$/m);
     assert.match(ok(await docker(['exec', 'roamer', 'cat', '/etc/hosts']), 'hosts').stdout, /^10\.9\.9\.9\tdb\.example$/m);
@@ -183,6 +193,7 @@ describe('the docker CLI and berth daemon networks', () => {
   test('after a SIGKILL of the daemon and a restart, nothing is left of containers that went away', async () => {
     ok(await docker(['run', '-d', '--name', 'stays', '-p', '127.0.0.1:0:80', IMAGE, ...httpd]), 'run stays');
     ok(await docker(['run', '-d', '--name', 'dies', '-p', '127.0.0.1:0:80', IMAGE, ...httpd]), 'run dies');
+    await listening('stays');
     const diesPid = Number(ok(await docker(['inspect', '--format', '{{.State.Pid}}', 'dies']), 'pid').stdout.trim());
     const stayPort = Number(/:(\d+)$/.exec(ok(await docker(['port', 'stays', '80']), 'port').stdout.trim())?.[1]);
     const diesPort = Number(/:(\d+)$/.exec(ok(await docker(['port', 'dies', '80']), 'port').stdout.trim())?.[1]);

@@ -92,6 +92,8 @@ test('berth network create/ls/inspect/rm and prune; bad input is refused', async
 
 test('berth run -p, berth port, --network/--network-alias, connect/disconnect, --add-host', async () => {
   ok(await b(['run', '-d', '--name', 'cweb', '-p', '127.0.0.1::80', 'cnbox:1', 'httpd', '-f', '-p', '80', '-h', '/www']), 'run -p');
+  // httpd binds its port a moment after the container starts
+  ok(await b(['exec', 'cweb', 'sh', '-c', "i=0; until busybox grep -q ':0050 [0-9A-F:]* 0A ' /proc/net/tcp /proc/net/tcp6; do i=$((i+1)); [ $i -gt 400 ] && exit 1; sleep 0.05; done"]), 'httpd listens');
   const port = ok(await b(['port', 'cweb', '80']), 'port').stdout.trim();
   const m = /^127\.0\.0\.1:(\d+)$/.exec(port);
   assert.ok(m, port);
