@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { conflict } from '../lib/index.js';
 import { runTool, ToolError } from './exec.js';
 
@@ -46,7 +46,9 @@ export async function ensureBridge(b: BridgeSetup): Promise<void> {
   await writeFile(`/proc/sys/net/ipv4/conf/${b.name}/forwarding`, '1');
 }
 
+/** Deletes a link of the host's namespace; one that is gone already (a veth whose peer's namespace died) is fine. */
 export async function deleteLink(name: string): Promise<void> {
+  if ((await currentAlias(name)) === undefined) return;
   try {
     await ip([`link del ${name}`]);
   } catch (err) {
@@ -54,23 +56,24 @@ export async function deleteLink(name: string): Promise<void> {
   }
 }
 
-/** The alias of a link ('' when it has none), or undefined when there is no such link. */
+/** The alias of a link of the host's namespace ('' when it has none), or undefined when there is no such link (read from sysfs: no process to spawn). */
 async function currentAlias(name: string): Promise<string | undefined> {
-  let out: string;
+  if (name.includes('/') || name.startsWith('.')) return undefined;
   try {
-    out = await runTool('ip', ['-j', '-d', 'link', 'show', 'dev', name]);
+    return (await readFile(`/sys/class/net/${name}/ifalias`, 'utf8')).replace(/\n$/, '');
   } catch {
     return undefined;
   }
-  const [link] = JSON.parse(out) as Array<{ ifalias?: string }>;
-  return link?.ifalias ?? '';
 }
 
 /** Links whose alias starts with `prefix`: name → alias. */
 export async function linksWithAlias(prefix: string): Promise<Map<string, string>> {
-  const out = await runTool('ip', ['-j', '-d', 'link', 'show']);
-  const links = JSON.parse(out) as Array<{ ifname: string; ifalias?: string }>;
-  return new Map(links.filter((l) => l.ifalias?.startsWith(prefix) === true).map((l) => [l.ifname, l.ifalias ?? '']));
+  const out = new Map<string, string>();
+  for (const name of await readdir('/sys/class/net')) {
+    const alias = await currentAlias(name);
+    if (alias?.startsWith(prefix) === true) out.set(name, alias);
+  }
+  return out;
 }
 
 /**
