@@ -105,6 +105,7 @@ describe('the docker CLI and berth daemon networks', () => {
   });
 
   test('two containers on a user network reach each other by name and by alias; other names go upstream', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
     ok(await docker(['network', 'create', '--subnet', `10.${octet}.11.0/24`, '--label', 'suite=net', 'appnet']), 'network create');
     const ls = ok(await docker(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), 'network ls').stdout;
     for (const line of ['bridge bridge', 'host host', 'none null', 'appnet bridge']) assert.match(ls, new RegExp(`^${line}$`, 'm'));
@@ -127,6 +128,8 @@ describe('the docker CLI and berth daemon networks', () => {
     assert.match(rm.stderr, /has active endpoints/);
     ok(await docker(['rm', '-f', 'web', 'client']), 'rm');
     ok(await docker(['network', 'rm', 'appnet']), 'network rm');
+    const events = ok(await docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=network', '--format', '{{.Action}} {{.Actor.Attributes.name}}']), 'events').stdout;
+    assert.deepEqual(events.trim().split('\n').filter((l) => l.endsWith('appnet')), ['create appnet', 'connect appnet', 'connect appnet', 'disconnect appnet', 'disconnect appnet', 'destroy appnet']);
   });
 
   test('-p 127.0.0.1:0:80, -p 80 and -P serve the page at the port docker port reports', async () => {

@@ -28,7 +28,7 @@ export async function startTestApi(containers: FakeContainers): Promise<TestApi>
     run: '/nonexistent',
     images: {} as ImageService,
     containers,
-    networks: {} as NetworkService,
+    networks: { onEvent: () => () => undefined } as unknown as NetworkService,
     runtime: { name: 'runc', path: '/usr/bin/runc', command: ['/usr/bin/runc'], available: { runc: '/usr/bin/runc' } },
     initBinary: undefined,
     close: async () => undefined,

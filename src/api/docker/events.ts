@@ -1,4 +1,4 @@
-import type { ContainerEvent, ContainerService } from '../../engine/index.js';
+import type { ContainerEvent } from '../../engine/index.js';
 import { parseApiTime } from './docker-time.js';
 import type { Router } from './http.js';
 import { parseFilters } from './http.js';
@@ -15,12 +15,15 @@ export class EventLog {
   private readonly history: ContainerEvent[] = [];
   private readonly listeners = new Set<(event: ContainerEvent) => void>();
 
-  constructor(containers: ContainerService) {
-    containers.onEvent((event) => {
-      this.history.push(event);
-      if (this.history.length > HISTORY) this.history.shift();
-      for (const listener of this.listeners) listener(event);
-    });
+  /** Sources: the containers' events, the networks'. */
+  constructor(...sources: Array<{ onEvent(listener: (event: ContainerEvent) => void): () => void }>) {
+    for (const source of sources) {
+      source.onEvent((event) => {
+        this.history.push(event);
+        if (this.history.length > HISTORY) this.history.shift();
+        for (const listener of this.listeners) listener(event);
+      });
+    }
   }
 
   /** Events at or after `since` so far, then every new one until unsubscribed. */
@@ -36,10 +39,10 @@ export class EventLog {
 /** Docker's JSON for one event; `timeNano` is written exactly, beyond a double's precision. */
 export function eventJson(event: ContainerEvent): string {
   const ms = event.time.getTime();
+  // status, id and from are the legacy fields only container events carry
+  const legacy = event.type === 'container' ? { status: event.action, id: event.id, from: event.attributes['image'] ?? '' } : {};
   const body = JSON.stringify({
-    status: event.action,
-    id: event.id,
-    from: event.attributes['image'] ?? '',
+    ...legacy,
     Type: event.type,
     Action: event.action,
     Actor: { ID: event.id, Attributes: event.attributes },
@@ -58,7 +61,8 @@ export function eventMatches(event: ContainerEvent, filters: Map<string, string[
   return (
     anyOf('type', (t) => t === event.type) &&
     anyOf('event', (a) => a === event.action || event.action.startsWith(`${a}:`)) &&
-    anyOf('container', (c) => event.id.startsWith(c) || attrs['name'] === c) &&
+    anyOf('container', (c) => (event.type === 'container' ? event.id.startsWith(c) || attrs['name'] === c : attrs['container']?.startsWith(c) === true)) &&
+    anyOf('network', (n) => event.type === 'network' && (event.id.startsWith(n) || attrs['name'] === n)) &&
     anyOf('image', (i) => attrs['image'] === i || attrs['image'] === `${i}:latest`) &&
     (filters.get('label') ?? []).every((l) => {
       const eq = l.indexOf('=');

@@ -49,7 +49,7 @@ export function dockerApi(engine: Engine, identity: DaemonIdentity, options: Doc
   containerArchiveRoutes(router, containers);
   execRoutes(router, containers);
   networkRoutes(router, engine);
-  eventRoutes(router, new EventLog(containers));
+  eventRoutes(router, new EventLog(containers, engine.networks));
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, upgrade?: UpgradedConnection): Promise<void> => {
     try {

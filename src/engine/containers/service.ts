@@ -299,6 +299,7 @@ export class LocalContainerService implements ContainerService {
       ...(health === undefined ? {} : { health }),
     };
     this.store.setState(c.id, state);
+    for (const e of this.o.network.endpoints(c.id)) this.emitNetwork('connect', { id: e.networkId, name: e.networkName }, c.id);
     this.emit('start', c);
     this.watch(c.id);
   }
@@ -340,7 +341,7 @@ export class LocalContainerService implements ContainerService {
     const c = this.store.get(id);
     const oomKilled = await wasOomKilled(this.o.host.cgroup, this.cgroupsPath(id));
     await this.o.driver.delete(id, true).catch(() => undefined);
-    await this.o.network.release(id).catch(() => undefined);
+    await this.releaseNetworks(id).catch(() => undefined);
     await this.o.snapshots.unmount(id).catch(() => undefined);
     const finishedAt = new Date();
     const state: ContainerState = { ...c.state, status: 'exited', pid: 0, exitCode, oomKilled, error: '', finishedAt };
@@ -522,7 +523,7 @@ export class LocalContainerService implements ContainerService {
         await this.o.driver.delete(id, true).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
         });
-        await this.o.network.release(id);
+        await this.releaseNetworks(id);
         await this.o.snapshots.unmount(id).catch(() => undefined);
         await this.o.snapshots.removeActive(id).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
@@ -589,6 +590,13 @@ export class LocalContainerService implements ContainerService {
       this.store.setRequest(id, { ...c.request, networks });
       this.emitNetwork('disconnect', n, id);
     });
+  }
+
+  /** Releases the container's endpoints, with Docker's network disconnect events. */
+  private async releaseNetworks(id: string): Promise<void> {
+    const endpoints = this.o.network.endpoints(id);
+    await this.o.network.release(id);
+    for (const e of endpoints) this.emitNetwork('disconnect', { id: e.networkId, name: e.networkName }, id);
   }
 
   private exists(idOrName: string): boolean {

@@ -1,5 +1,5 @@
 import type { EndpointRecord, NetworkCreateRequest, NetworkManager, NetworkPruneFilters, NetworkRecord } from '../../network/index.js';
-import type { ContainerService, EndpointSettings } from '../containers/types.js';
+import type { ContainerEvent, ContainerService, EndpointSettings } from '../containers/types.js';
 
 /** A network and the containers on it (Docker's network inspect). */
 export interface NetworkInfo extends NetworkRecord {
@@ -15,9 +15,13 @@ export interface NetworkService {
   prune(filters?: NetworkPruneFilters): Promise<string[]>;
   connect(network: string, container: string, settings?: EndpointSettings): Promise<void>;
   disconnect(network: string, container: string, options?: { force?: boolean }): Promise<void>;
+  /** Networks created and destroyed (connect and disconnect come with the containers' events). */
+  onEvent(listener: (event: ContainerEvent) => void): () => void;
 }
 
 export class LocalNetworkService implements NetworkService {
+  private readonly listeners = new Set<(event: ContainerEvent) => void>();
+
   constructor(
     private readonly manager: NetworkManager,
     private readonly containers: ContainerService,
@@ -36,15 +40,41 @@ export class LocalNetworkService implements NetworkService {
   }
 
   async create(request: NetworkCreateRequest): Promise<NetworkInfo> {
-    return this.info(await this.manager.create(request));
+    const created = await this.manager.create(request);
+    this.emit('create', created);
+    return this.info(created);
   }
 
-  remove(idOrName: string): Promise<void> {
-    return this.manager.remove(idOrName);
+  async remove(idOrName: string): Promise<void> {
+    const n = this.manager.get(idOrName);
+    await this.manager.remove(n.id);
+    this.emit('destroy', n);
   }
 
-  prune(filters?: NetworkPruneFilters): Promise<string[]> {
-    return this.manager.prune(filters);
+  async prune(filters?: NetworkPruneFilters): Promise<string[]> {
+    const before = new Map(this.manager.list().map((n) => [n.name, n]));
+    const removed = await this.manager.prune(filters);
+    for (const name of removed) {
+      const n = before.get(name);
+      if (n !== undefined) this.emit('destroy', n);
+    }
+    return removed;
+  }
+
+  onEvent(listener: (event: ContainerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(action: string, n: NetworkRecord): void {
+    const event: ContainerEvent = { type: 'network', action, id: n.id, attributes: { name: n.name, type: n.driver }, time: new Date() };
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
   }
 
   connect(network: string, container: string, settings?: EndpointSettings): Promise<void> {
