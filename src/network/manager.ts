@@ -105,6 +105,7 @@ export class NetworkManager {
         subnet: plan.subnet,
         gateway: plan.gateway,
         bridge,
+        ...(request.subnet === undefined ? { autoSubnet: true } : {}),
       };
       this.state.networks.push(network);
       this.save();
@@ -427,9 +428,9 @@ export class NetworkManager {
   }
 
   /**
-   * Under the queue: holds the network's subnet with a claim route. The default
-   * network's subnet, when berth chose it, moves to a free one if another daemon took
-   * it meanwhile (it has no endpoints then); any other clash is refused.
+   * Under the queue: holds the network's subnet with a claim route. A subnet berth chose
+   * (nobody asked for it) moves to a free one if another daemon took it meanwhile (the
+   * network has no endpoints then); a clash over an asked-for subnet is refused.
    */
   private async claim(n: NetworkRecord): Promise<void> {
     if (this.claimed.has(n.id) || n.subnet === undefined) return;
@@ -437,7 +438,8 @@ export class NetworkManager {
     for (let attempt = 0; ; attempt++) {
       const subnet = n.subnet as string;
       if ((await claimSubnet(subnet)) === 'claimed' || ours) break;
-      const movable = n.builtin && this.o.defaultSubnet === undefined && !this.state.endpoints.some((e) => e.networkId === n.id);
+      const chosen = n.builtin ? this.o.defaultSubnet === undefined : n.autoSubnet === true;
+      const movable = chosen && !this.state.endpoints.some((e) => e.networkId === n.id);
       if (!movable || attempt >= 8) throw conflict(`subnet ${subnet} of network ${n.name} is already claimed on this host (another berth daemon?)`);
       const others = this.state.networks.filter((x) => x.id !== n.id && x.subnet !== undefined).map((x) => parseSubnet(x.subnet as string));
       const hostRoutes = await this.hostRoutes();

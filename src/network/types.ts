@@ -18,6 +18,8 @@ export interface NetworkRecord {
   options: Record<string, string>;
   /** Bridge networks only. */
   subnet?: string;
+  /** berth chose the subnet (none was asked for): it may move while nothing uses it. */
+  autoSubnet?: boolean;
   gateway?: string;
   /** The Linux bridge's name. */
   bridge?: string;

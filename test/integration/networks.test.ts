@@ -235,3 +235,23 @@ test('outbound NAT: a container reaches an outside address as the host (MASQUERA
   assert.equal((await engine.containers.get(closed)).networks[0]?.endpoint?.ip, `10.${octet}.4.77`);
   assert.notEqual((await exec(closed, ['nc', '-w', '2', `${outside}.2`, '7777'])).output.trim(), `${outside}.1`);
 });
+
+test('a subnet berth chose moves when another daemon claimed it meanwhile; an asked-for one is refused', async (t) => {
+  const auto = await engine.networks.create({ name: `bna${octet}` });
+  const first = auto.subnet ?? '';
+  assert.match(first, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+  // another daemon's claim on that subnet (a route of this test's own)
+  await execText('ip', ['route', 'add', 'unreachable', first, 'metric', '4242']);
+  t.after(() => execText('ip', ['route', 'del', 'unreachable', first, 'metric', '4242']).catch(() => undefined));
+  const id = await started({ networkMode: auto.name });
+  const moved = engine.networks.get(auto.name);
+  assert.notEqual(moved.subnet, first);
+  const ip = (await engine.containers.get(id)).networks[0]?.endpoint?.ip ?? '';
+  assert.equal(ip.split('.').slice(0, 2).join('.'), (moved.gateway ?? '').split('.').slice(0, 2).join('.'));
+  await engine.containers.remove(id, { force: true });
+  await engine.networks.remove(auto.name);
+
+  const fixed = await engine.networks.create({ name: `bnf${octet}`, subnet: first });
+  const { id: refused } = await engine.containers.create({ image: IMAGE, cmd: ['true'], networkMode: fixed.name });
+  await assert.rejects(engine.containers.start(refused), /already claimed on this host/);
+});
