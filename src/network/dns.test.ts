@@ -81,3 +81,36 @@ test('DNS: without upstreams (internal network) unknown names are NXDOMAIN; a de
   t.after(() => forwarding.close());
   assert.equal(rcode(await ask(forwarding.port, 'example.test')), 2);
 });
+
+test('DNS over TCP: length-prefixed queries answered in order on the same port', async (t) => {
+  const server = await DnsServer.start({ address: '127.0.0.1', port: 0, lookup: (n) => names[n] ?? [], upstreams: [] });
+  t.after(() => server.close());
+  const { default: net } = await import('node:net');
+  const conn = net.connect({ host: '127.0.0.1', port: server.port });
+  t.after(() => conn.destroy());
+  const framed = (name: string, id: number): Buffer => {
+    const q = packet.encode({ type: 'query', id, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] });
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(q.length);
+    return Buffer.concat([length, q]);
+  };
+  const answers: packet.DecodedPacket[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let buffered = Buffer.alloc(0);
+    conn.on('error', reject);
+    conn.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+        answers.push(packet.decode(buffered.subarray(2, 2 + buffered.readUInt16BE(0))));
+        buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
+        if (answers.length === 2) resolve();
+      }
+    });
+    // both queries in one write: the server must split them
+    conn.write(Buffer.concat([framed('web', 1), framed('nosuch', 2)]));
+  });
+  assert.deepEqual(answers.map((a) => [a.id, rcode(a), addresses(a)]), [
+    [1, 0, ['10.77.0.2']],
+    [2, 3, []],
+  ]);
+});

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import net from 'node:net';
 import * as packet from 'dns-packet';
 
 /**
@@ -53,9 +54,16 @@ function parseUpstream(text: string): { host: string; port: number } {
   return m ? { host: m[1] ?? '', port: Number(m[2]) } : { host: text, port: 53 };
 }
 
+/**
+ * UDP, and TCP on the same port for the clients that retry there after a truncated
+ * answer (TCP queries are forwarded over TCP, so that large answers come through whole).
+ */
 export class DnsServer {
+  private readonly connections = new Set<net.Socket>();
+
   private constructor(
     private readonly socket: dgram.Socket,
+    private readonly tcp: net.Server,
     private readonly o: DnsOptions,
   ) {}
 
@@ -68,9 +76,24 @@ export class DnsServer {
         resolve();
       });
     });
-    const server = new DnsServer(socket, o);
-    socket.on('message', (msg, from) => void server.handle(msg, from));
+    const tcp = net.createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ host: o.address, port: socket.address().port, exclusive: true }, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    const server = new DnsServer(socket, tcp, o);
+    socket.on('message', (msg, from) => void server.answer(msg, 'udp').then((a) => a && socket.send(a, from.port, from.address, () => undefined)));
     socket.on('error', () => undefined);
+    tcp.on('connection', (conn) => server.serveTcp(conn));
+    tcp.on('error', () => undefined);
     return server;
   }
 
@@ -78,34 +101,85 @@ export class DnsServer {
     return this.socket.address().port;
   }
 
-  private async handle(msg: Buffer, from: dgram.RemoteInfo): Promise<void> {
+  /** The answer to a query, or undefined for anything that is not one. */
+  private async answer(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
     let query: packet.DecodedPacket;
     try {
       query = packet.decode(msg);
     } catch {
-      return; // not DNS: nothing to answer
+      return undefined; // not DNS: nothing to answer
     }
-    if (query.type !== 'query') return;
-    let answer = answerLocally(query, this.o.lookup);
-    if (answer === undefined) {
-      answer = (await this.forward(msg)) ?? reply(query, this.o.upstreams.length === 0 ? RCODE_NXDOMAIN : RCODE_SERVFAIL, []);
-    }
-    this.socket.send(answer, from.port, from.address, () => undefined);
+    if (query.type !== 'query') return undefined;
+    return (
+      answerLocally(query, this.o.lookup) ??
+      (await this.forward(msg, transport)) ??
+      reply(query, this.o.upstreams.length === 0 ? RCODE_NXDOMAIN : RCODE_SERVFAIL, [])
+    );
+  }
+
+  /** Length-prefixed messages, answered in order, until the client closes. */
+  private serveTcp(conn: net.Socket): void {
+    this.connections.add(conn);
+    conn.setTimeout(10_000, () => conn.destroy());
+    conn.on('close', () => this.connections.delete(conn));
+    conn.on('error', () => undefined);
+    let buffered = Buffer.alloc(0);
+    let chain = Promise.resolve();
+    conn.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+        const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
+        buffered = buffered.subarray(2 + msg.length);
+        chain = chain.then(async () => {
+          const a = await this.answer(Buffer.from(msg), 'tcp');
+          if (a === undefined) return void conn.destroy();
+          const length = Buffer.alloc(2);
+          length.writeUInt16BE(a.length);
+          conn.write(Buffer.concat([length, a]));
+        });
+      }
+    });
   }
 
   /** The first upstream's answer, tried in order; undefined when none answered. */
-  private async forward(msg: Buffer): Promise<Buffer | undefined> {
+  private async forward(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
     for (const upstream of this.o.upstreams) {
       const { host, port } = parseUpstream(upstream);
-      const answer = await exchange(msg, host, port, this.o.forwardTimeoutMs ?? 2000);
+      const timeout = this.o.forwardTimeoutMs ?? 2000;
+      const answer = transport === 'udp' ? await exchange(msg, host, port, timeout) : await exchangeTcp(msg, host, port, timeout);
       if (answer !== undefined) return answer;
     }
     return undefined;
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => this.socket.close(() => resolve()));
+  async close(): Promise<void> {
+    for (const conn of this.connections) conn.destroy();
+    await new Promise<void>((resolve) => this.tcp.close(() => resolve()));
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+function exchangeTcp(msg: Buffer, host: string, port: number, timeoutMs: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const conn = net.connect({ host, port });
+    let buffered = Buffer.alloc(0);
+    const done = (value: Buffer | undefined): void => {
+      conn.destroy();
+      resolve(value);
+    };
+    conn.setTimeout(timeoutMs, () => done(undefined));
+    conn.on('error', () => done(undefined));
+    conn.on('connect', () => {
+      const length = Buffer.alloc(2);
+      length.writeUInt16BE(msg.length);
+      conn.write(Buffer.concat([length, msg]));
+    });
+    conn.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) done(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
+    });
+    conn.on('end', () => done(undefined));
+  });
 }
 
 function exchange(msg: Buffer, host: string, port: number, timeoutMs: number): Promise<Buffer | undefined> {
