@@ -7,7 +7,8 @@
  *   berth container address       the same server at its own address on the bridge
  *   podman -p 127.0.0.1::80       podman's published port (its bridge network), the anchor
  *
- * Each case runs BENCH_ROUNDS rounds of BENCH_SECONDS, interleaved; requests per second
+ * Each case runs BENCH_ROUNDS rounds of BENCH_SECONDS, interleaved (each round starting with
+ * another case); requests per second
  * are summed over the rounds and latencies pooled for the percentiles. Prints ratios to
  * podman. Goal: at least podman's throughput.
  *
@@ -17,6 +18,7 @@
  * podman is optional.
  *
  * Environment: BENCH_SECONDS (default 3), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
+ * BENCH_BERTH_FLAGS (extra `docker run` flags for berth's container),
  * BENCH_SUBNET (the berth daemon's default subnet, default 10.231.0.0/24), BENCH_PODMAN_SUBNET
  * (10.232.0.0/24), BENCH_DIR (parent of the temp dir).
  */
@@ -33,6 +35,8 @@ const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 const subnet = process.env['BENCH_SUBNET'] ?? '10.231.0.0/24';
 const podmanSubnet = process.env['BENCH_PODMAN_SUBNET'] ?? '10.232.0.0/24';
 const parent = process.env['BENCH_DIR'] || os.tmpdir();
+/** Extra `docker run` flags for berth's container, to tell network costs from others (`--security-opt seccomp=unconfined`). */
+const berthFlags = (process.env['BENCH_BERTH_FLAGS'] ?? '').split(' ').filter(Boolean);
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const berthBin = path.join(repo, 'bin', 'berth');
@@ -193,7 +197,7 @@ async function main(): Promise<void> {
     const tarball = lab.makeImage();
     await lab.startDaemon();
     lab.docker(['import', '--change', 'CMD ["sh"]', tarball, 'netbench:1']);
-    const id = lab.docker(['run', '-d', '-p', '127.0.0.1::80', 'netbench:1', ...HTTPD]).trim();
+    const id = lab.docker(['run', '-d', ...berthFlags, '-p', '127.0.0.1::80', 'netbench:1', ...HTTPD]).trim();
     const published = Number(/:(\d+)\s*$/.exec(lab.docker(['port', id, '80']))?.[1]);
     const address = lab.docker(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', id]).trim();
     await until('berth httpd', serves('127.0.0.1', published));
@@ -217,8 +221,13 @@ async function main(): Promise<void> {
     }
     const results = cases.map((): LoadResult[] => []);
     for (const c of cases) await load(c.host, c.port, 500); // warm-up
+    // Interleaved, and each round starts with another case, so that drift in the machine spreads over all.
     for (let round = 0; round < rounds; round++) {
-      for (const [i, c] of cases.entries()) results[i]?.push(await load(c.host, c.port, seconds * 1000));
+      for (let k = 0; k < cases.length; k++) {
+        const i = (round + k) % cases.length;
+        const c = cases[i];
+        if (c !== undefined) results[i]?.push(await load(c.host, c.port, seconds * 1000));
+      }
     }
     const rows = cases.map((c, i) => summarize(c.name, results[i] ?? []));
     const anchor = rows.find((r) => r.name.startsWith('podman'));
