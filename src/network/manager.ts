@@ -163,7 +163,8 @@ export class NetworkManager {
   async allocate(c: ContainerIdentity, requests: readonly EndpointRequest[], ports: readonly PortBinding[]): Promise<EndpointRecord[]> {
     return this.exclusive(async () => {
       if (this.state.endpoints.some((e) => e.containerId === c.id)) throw conflict(`container ${c.id} already has network endpoints`);
-      for (const request of requests) await this.claim(this.find(request.network));
+      // Up before the addresses are handed out: /etc/resolv.conf names the DNS server only if it runs.
+      for (const request of requests) await this.bringUp(this.find(request.network));
       const made: EndpointRecord[] = [];
       for (const [index, request] of requests.entries()) {
         const published = index === 0 ? await resolveHostPorts(ports, this.state.endpoints.flatMap((e) => e.ports)) : [];
@@ -304,8 +305,12 @@ export class NetworkManager {
     return this.state.endpoints.filter((e) => e.networkId === networkId && e.dnsNames.includes(name)).map((e) => e.ip);
   }
 
-  /** Whether containers on this network get its DNS server as their resolver. */
+  /** Whether containers on this network get its DNS server as their resolver (it runs). */
   servesDns(network: NetworkRecord): boolean {
+    return this.dnsServers.has(network.id);
+  }
+
+  private wantsDns(network: NetworkRecord): boolean {
     return this.o.dns && network.driver === 'bridge' && !network.builtin;
   }
 
@@ -401,16 +406,22 @@ export class NetworkManager {
     await this.applyFirewall();
   }
 
-  /** The network's DNS server on its gateway, when it has one and it is not running yet. */
+  /** The network's DNS server on its gateway, when it should have one and it is not running yet. */
   private async startDns(n: NetworkRecord): Promise<void> {
-    if (!this.servesDns(n) || this.dnsServers.has(n.id) || n.gateway === undefined) return;
+    if (!this.wantsDns(n) || this.dnsServers.has(n.id) || n.gateway === undefined) return;
     const id = n.id;
-    const server = await DnsServer.start({
-      address: n.gateway,
-      lookup: (name) => this.lookup(id, name),
-      upstreams: n.internal ? [] : (this.o.dnsUpstreams ?? hostNameservers()),
-    });
-    this.dnsServers.set(id, server);
+    try {
+      const server = await DnsServer.start({
+        address: n.gateway,
+        lookup: (name) => this.lookup(id, name),
+        upstreams: n.internal ? [] : (this.o.dnsUpstreams ?? hostNameservers()),
+      });
+      this.dnsServers.set(id, server);
+    } catch (err) {
+      // Port 53 of the gateway taken (a host resolver bound to every address): the
+      // network works without names, its containers use the host's resolvers.
+      process.emitWarning(`network ${n.name}: no DNS server on ${n.gateway}:53: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Under the queue: removes what bringUp made (also when this process did not make it). */
