@@ -92,11 +92,17 @@ export function renderRuleset(c: Chains, r: Ruleset): string {
 export class Firewall {
   private readonly chains: Chains;
   private jumpsInstalled = false;
-  /** Whether any of this daemon's rules may be in the kernel (unknown until looked at). */
-  private present: boolean | undefined;
-
-  constructor(private readonly instance: string) {
+  /** `present`: what the caller last recorded (undefined: look at the kernel when it matters). */
+  constructor(
+    private readonly instance: string,
+    private present: boolean | undefined,
+  ) {
     this.chains = chainsFor(instance);
+  }
+
+  /** Whether any of this daemon's rules may be in the kernel now. */
+  get installed(): boolean {
+    return this.present !== false;
   }
 
   /** Makes the kernel's rules those of `ruleset`; with no network up, removes every trace. */

@@ -50,7 +50,7 @@ export class NetworkManager {
     private readonly file: StateFile,
     private state: NetworkState,
   ) {
-    this.firewall = new Firewall(o.instance);
+    this.firewall = new Firewall(o.instance, state.firewall);
   }
 
   static async open(o: NetworkManagerOptions): Promise<NetworkManager> {
@@ -470,7 +470,17 @@ export class NetworkManager {
         .filter((e) => this.up.has(e.networkId))
         .flatMap((e) => e.ports.map((p) => ({ ...p, bridge: this.find(e.networkId).bridge as string, containerIp: e.ip }))),
     };
+    // Recorded before rules are made and after they are gone, so that a crash in between
+    // leaves "may exist" behind, never "absent" while they exist.
+    if (ruleset.networks.length > 0 && this.state.firewall !== true) {
+      this.state.firewall = true;
+      this.save();
+    }
     await this.firewall.apply(ruleset);
+    if (!this.firewall.installed && this.state.firewall !== false) {
+      this.state.firewall = false;
+      this.save();
+    }
   }
 
   private async ensureBuiltins(): Promise<void> {

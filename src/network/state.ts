@@ -9,6 +9,8 @@ import type { EndpointRecord, NetworkRecord } from './types.js';
 export interface NetworkState {
   networks: NetworkRecord[];
   endpoints: EndpointRecord[];
+  /** Whether this daemon's iptables chains may exist (absent: unknown, look). */
+  firewall?: boolean;
 }
 
 type Stored = Omit<NetworkRecord, 'created'> & { created: string };
@@ -28,8 +30,12 @@ export class StateFile {
     } catch {
       return { networks: [], endpoints: [] };
     }
-    const raw = JSON.parse(text) as { networks: Stored[]; endpoints: EndpointRecord[] };
-    return { networks: raw.networks.map((n) => ({ ...n, created: new Date(n.created) })), endpoints: raw.endpoints };
+    const raw = JSON.parse(text) as { networks: Stored[]; endpoints: EndpointRecord[]; firewall?: boolean };
+    return {
+      networks: raw.networks.map((n) => ({ ...n, created: new Date(n.created) })),
+      endpoints: raw.endpoints,
+      ...(raw.firewall === undefined ? {} : { firewall: raw.firewall }),
+    };
   }
 
   save(state: NetworkState): void {
