@@ -497,6 +497,7 @@ export class NetworkManager {
       options: {},
     });
     let bridge = named('bridge');
+    const changed = bridge === undefined || !named('host') || !named('none') || this.o.defaultBridge !== bridge.bridge || (this.o.defaultSubnet !== undefined && this.o.defaultSubnet !== bridge.subnet);
     const idle = bridge === undefined || !this.state.endpoints.some((e) => e.networkId === bridge?.id);
     if (bridge === undefined || (idle && (bridge.bridge !== this.o.defaultBridge || (this.o.defaultSubnet !== undefined && bridge.subnet !== this.o.defaultSubnet)))) {
       const others = this.state.networks.filter((n) => n !== bridge && n.subnet !== undefined).map((n) => parseSubnet(n.subnet as string));
@@ -513,7 +514,7 @@ export class NetworkManager {
     }
     if (!named('host')) this.state.networks.push(base('host', 'host'));
     if (!named('none')) this.state.networks.push(base('none', 'null'));
-    this.save();
+    if (changed) this.save();
   }
 
   private bridgeSubnets(): Subnet[] {
