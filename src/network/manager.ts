@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { conflict, failedPrecondition, invalidArgument, notFound } from '../lib/index.js';
-import { overlaps, parseSubnet, type Subnet } from './cidr.js';
+import { parseSubnet, type Subnet } from './cidr.js';
 import { DnsServer } from './dns.js';
 import { Firewall, type Ruleset } from './firewall.js';
 import { resolveHostPorts } from './host-ports.js';
 import { checkRequestedAddress, chooseSubnet, macFor, nextAddress, planAddresses, prefixLength } from './ipam.js';
+import { BRIDGE_NAME_OPTION, newNetwork } from './network-create.js';
 import { claimSubnet, deleteLink, ensureBridge, linkAlias, linksWithAlias, plumbVeths, releaseSubnet, routedPrefixes, type VethSetup } from './links.js';
 import { StateFile, type NetworkState } from './state.js';
 import type { ContainerIdentity, EndpointRecord, EndpointRequest, NetworkCreateRequest, NetworkPruneFilters, NetworkRecord, PortBinding } from './types.js';
@@ -25,8 +26,6 @@ export interface NetworkManagerOptions {
   dnsUpstreams?: string[];
 }
 
-const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /**
  * Networks and endpoints over the kernel. A network's kernel objects (bridge, claim
@@ -74,39 +73,9 @@ export class NetworkManager {
 
   async create(request: NetworkCreateRequest): Promise<NetworkRecord> {
     return this.exclusive(async () => {
-      if (typeof request.name !== 'string' || !NAME.test(request.name)) {
-        throw invalidArgument(`invalid network name ${JSON.stringify(request.name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-      }
-      if (this.state.networks.some((n) => n.name === request.name)) throw conflict(`network with name ${request.name} already exists`);
-      const driver = request.driver ?? 'bridge';
-      if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
-      const options = request.options ?? {};
-      const id = randomBytes(32).toString('hex');
-      const bridge = options[BRIDGE_NAME_OPTION] ?? `br-${id.slice(0, 12)}`;
-      if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw invalidArgument(`invalid ${BRIDGE_NAME_OPTION} ${JSON.stringify(bridge)}: at most 15 of [a-zA-Z0-9_.-]`);
-      if (this.state.networks.some((n) => n.bridge === bridge)) throw conflict(`bridge ${bridge} is already used by another network`);
       const mine = this.bridgeSubnets();
-      if (request.subnet !== undefined) {
-        const wanted = parseSubnet(request.subnet, '--subnet');
-        if (mine.some((s) => overlaps(s, wanted))) throw conflict('invalid pool request: Pool overlaps with other one on this address space');
-      }
       const hostRoutes = request.subnet === undefined ? await this.hostRoutes() : [];
-      const plan = planAddresses(request, () => chooseSubnet([...mine, ...hostRoutes]));
-      const network: NetworkRecord = {
-        id,
-        name: request.name,
-        driver: 'bridge',
-        created: new Date(),
-        builtin: false,
-        internal: request.internal === true,
-        attachable: request.attachable === true,
-        labels: request.labels ?? {},
-        options,
-        subnet: plan.subnet,
-        gateway: plan.gateway,
-        bridge,
-        ...(request.subnet === undefined ? { autoSubnet: true } : {}),
-      };
+      const network = newNetwork(request, this.state.networks, () => chooseSubnet([...mine, ...hostRoutes]));
       this.state.networks.push(network);
       this.save();
       return { ...network };
