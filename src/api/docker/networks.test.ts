@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerRecord, NetworkInfo } from '../../engine/index.js';
 import { parseCreateRequest } from './container-create.js';
+import { filterContainers } from './container-list.js';
 import { networkSettingsShape, networkShape, portMap, portSummary } from './network-shapes.js';
 import { filterNetworks } from './networks.js';
 
@@ -114,4 +115,16 @@ test('create body: PortBindings, PublishAllPorts, ExposedPorts, Dns, ExtraHosts,
   const user = parseCreateRequest({ Image: 'x', HostConfig: { NetworkMode: 'app' }, NetworkingConfig: { EndpointsConfig: { app: { Aliases: ['site'], IPAMConfig: { IPv4Address: '10.1.0.9' } } } } }, null);
   assert.deepEqual(user.networks, { app: { aliases: ['site'], ipv4Address: '10.1.0.9' } });
   assert.throws(() => parseCreateRequest({ Image: 'x', HostConfig: { PortBindings: { '80/tcp': 'nope' } } }, null), /HostConfig\.PortBindings\.80\/tcp: expected an array/);
+});
+
+test('container list filters network, publish and expose, as docker ps --filter', () => {
+  const web = record({ id: 'a'.repeat(64), name: 'web' });
+  const other = record({ id: 'b'.repeat(64), name: 'other', networkMode: 'none', networks: [], ports: [], config: { exposedPorts: ['8080/tcp'] } as ContainerRecord['config'] });
+  const names = (f: Record<string, string[]>): string[] => filterContainers([web, other], new Map(Object.entries(f))).map((r) => r.name);
+  assert.deepEqual(names({ network: ['bridge'] }), ['web']);
+  assert.deepEqual(names({ network: ['nnnn'] }), ['web']);
+  assert.deepEqual(names({ network: ['none'] }), ['other']);
+  assert.deepEqual(names({ publish: ['80'] }), ['web']);
+  assert.deepEqual(names({ publish: ['80/udp'] }), []);
+  assert.deepEqual(names({ expose: ['8080'] }), ['other']);
 });
