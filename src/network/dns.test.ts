@@ -44,7 +44,7 @@ const names: Record<string, string[]> = { web: ['10.77.0.2'], 'web-alias': ['10.
 test('DNS: container names and aliases answer locally, case-insensitively; other names go upstream', async (t) => {
   const upstream = await fakeUpstream();
   t.after(() => upstream.close());
-  const server = await DnsServer.start({ address: '127.0.0.1', port: 0, lookup: (n) => names[n] ?? [], upstreams: [`127.0.0.1:${upstream.port}`] });
+  const server = await DnsServer.start({ address: '127.0.0.1', port: 0, lookup: (n) => names[n] ?? [], upstreams: () => [`127.0.0.1:${upstream.port}`] });
   t.after(() => server.close());
 
   const web = await ask(server.port, 'WEB');
@@ -62,8 +62,26 @@ test('DNS: container names and aliases answer locally, case-insensitively; other
   assert.deepEqual(upstream.queries, ['example.test']);
 });
 
+test('DNS: each client\'s names go to its own upstreams (a container\'s --dns)', async (t) => {
+  const upstream = await fakeUpstream();
+  t.after(() => upstream.close());
+  const seen: string[] = [];
+  const server = await DnsServer.start({
+    address: '127.0.0.1',
+    port: 0,
+    lookup: () => [],
+    upstreams: (client) => {
+      seen.push(client);
+      return client === '127.0.0.1' ? [`127.0.0.1:${upstream.port}`] : [];
+    },
+  });
+  t.after(() => server.close());
+  assert.deepEqual(addresses(await ask(server.port, 'example.test')), ['192.0.2.99']);
+  assert.deepEqual(seen, ['127.0.0.1']);
+});
+
 test('DNS: without upstreams (internal network) unknown names are NXDOMAIN; a dead upstream gives SERVFAIL', async (t) => {
-  const internal = await DnsServer.start({ address: '127.0.0.1', port: 0, lookup: (n) => names[n] ?? [], upstreams: [] });
+  const internal = await DnsServer.start({ address: '127.0.0.1', port: 0, lookup: (n) => names[n] ?? [], upstreams: () => [] });
   t.after(() => internal.close());
   assert.equal(rcode(await ask(internal.port, 'example.test')), 3);
   assert.deepEqual(addresses(await ask(internal.port, 'db')), ['10.77.0.3']);
@@ -75,7 +93,7 @@ test('DNS: without upstreams (internal network) unknown names are NXDOMAIN; a de
     address: '127.0.0.1',
     port: 0,
     lookup: () => [],
-    upstreams: [`127.0.0.1:${silent.address().port}`],
+    upstreams: () => [`127.0.0.1:${silent.address().port}`],
     forwardTimeoutMs: 200,
   });
   t.after(() => forwarding.close());
@@ -83,7 +101,7 @@ test('DNS: without upstreams (internal network) unknown names are NXDOMAIN; a de
 });
 
 test('DNS over TCP: length-prefixed queries answered in order on the same port', async (t) => {
-  const server = await DnsServer.start({ address: '127.0.0.1', port: 0, lookup: (n) => names[n] ?? [], upstreams: [] });
+  const server = await DnsServer.start({ address: '127.0.0.1', port: 0, lookup: (n) => names[n] ?? [], upstreams: () => [] });
   t.after(() => server.close());
   const { default: net } = await import('node:net');
   const conn = net.connect({ host: '127.0.0.1', port: server.port });

@@ -13,8 +13,8 @@ export interface DnsOptions {
   port?: number;
   /** Addresses for a name on this network (already lower-cased, no trailing dot). */
   lookup(name: string): string[];
-  /** `host:port` or `host` (port 53); none means no forwarding. */
-  upstreams: readonly string[];
+  /** Where a client's other names go: `host:port` or `host` (port 53); none means no forwarding. */
+  upstreams(client: string): readonly string[];
   forwardTimeoutMs?: number;
 }
 
@@ -90,7 +90,7 @@ export class DnsServer {
       throw err;
     }
     const server = new DnsServer(socket, tcp, o);
-    socket.on('message', (msg, from) => void server.answer(msg, 'udp').then((a) => a && socket.send(a, from.port, from.address, () => undefined)));
+    socket.on('message', (msg, from) => void server.answer(msg, 'udp', from.address).then((a) => a && socket.send(a, from.port, from.address, () => undefined)));
     socket.on('error', () => undefined);
     tcp.on('connection', (conn) => server.serveTcp(conn));
     tcp.on('error', () => undefined);
@@ -102,7 +102,7 @@ export class DnsServer {
   }
 
   /** The answer to a query, or undefined for anything that is not one. */
-  private async answer(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+  private async answer(msg: Buffer, transport: 'udp' | 'tcp', client: string): Promise<Buffer | undefined> {
     let query: packet.DecodedPacket;
     try {
       query = packet.decode(msg);
@@ -110,11 +110,10 @@ export class DnsServer {
       return undefined; // not DNS: nothing to answer
     }
     if (query.type !== 'query') return undefined;
-    return (
-      answerLocally(query, this.o.lookup) ??
-      (await this.forward(msg, transport)) ??
-      reply(query, this.o.upstreams.length === 0 ? RCODE_NXDOMAIN : RCODE_SERVFAIL, [])
-    );
+    const local = answerLocally(query, this.o.lookup);
+    if (local !== undefined) return local;
+    const upstreams = this.o.upstreams(client);
+    return (await this.forward(msg, transport, upstreams)) ?? reply(query, upstreams.length === 0 ? RCODE_NXDOMAIN : RCODE_SERVFAIL, []);
   }
 
   /** Length-prefixed messages, answered in order, until the client closes. */
@@ -131,7 +130,7 @@ export class DnsServer {
         const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
         buffered = buffered.subarray(2 + msg.length);
         chain = chain.then(async () => {
-          const a = await this.answer(Buffer.from(msg), 'tcp');
+          const a = await this.answer(Buffer.from(msg), 'tcp', conn.remoteAddress ?? '');
           if (a === undefined) return void conn.destroy();
           const length = Buffer.alloc(2);
           length.writeUInt16BE(a.length);
@@ -142,8 +141,8 @@ export class DnsServer {
   }
 
   /** The first upstream's answer, tried in order; undefined when none answered. */
-  private async forward(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
-    for (const upstream of this.o.upstreams) {
+  private async forward(msg: Buffer, transport: 'udp' | 'tcp', upstreams: readonly string[]): Promise<Buffer | undefined> {
+    for (const upstream of upstreams) {
       const { host, port } = parseUpstream(upstream);
       const timeout = this.o.forwardTimeoutMs ?? 2000;
       const answer = transport === 'udp' ? await exchange(msg, host, port, timeout) : await exchangeTcp(msg, host, port, timeout);

@@ -324,6 +324,7 @@ export class NetworkManager {
       aliases,
       dnsNames,
       ports,
+      ...(c.dns?.length ? { dnsUpstreams: [...c.dns] } : {}),
     };
   }
 
@@ -383,7 +384,11 @@ export class NetworkManager {
       const server = await DnsServer.start({
         address: n.gateway,
         lookup: (name) => this.lookup(id, name),
-        upstreams: n.internal ? [] : (this.o.dnsUpstreams ?? hostNameservers()),
+        upstreams: (client) => {
+          if (n.internal) return [];
+          const own = this.state.endpoints.find((e) => e.networkId === id && e.ip === client)?.dnsUpstreams;
+          return own ?? this.o.dnsUpstreams ?? hostNameservers();
+        },
       });
       this.dnsServers.set(id, server);
     } catch (err) {

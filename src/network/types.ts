@@ -59,6 +59,8 @@ export interface ContainerIdentity {
   id: string;
   name: string;
   hostname: string;
+  /** The container's own resolvers (`--dns`): its network's DNS forwards its other names there. */
+  dns?: string[];
 }
 
 export interface EndpointRecord {
@@ -79,6 +81,8 @@ export interface EndpointRecord {
   dnsNames: string[];
   /** Published ports, resolved to real host ports. */
   ports: PortBinding[];
+  /** Where the network's DNS forwards this container's other names (its `--dns`), instead of the daemon's. */
+  dnsUpstreams?: string[];
 }
 
 export interface NetworkPruneFilters {

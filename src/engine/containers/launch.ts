@@ -74,7 +74,7 @@ export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<nu
       netnsPath = `/proc/${owner.pid}/ns/net`;
       files = etcFilePaths(ctx.containerDir(owner.id)); // Docker shares the owner's hosts and resolv.conf
     } else {
-      const identity = { id: c.id, name: c.name, hostname: c.config.hostname };
+      const identity = { id: c.id, name: c.name, hostname: c.config.hostname, ...(c.request.dns?.length ? { dns: c.request.dns } : {}) };
       const requests = endpointRequests(c.request.networks ?? {});
       if (requests.length > 0) endpoints = await ctx.network.allocate(identity, requests, portBindings(c.request, c.config));
       files = await writeEtcFiles(dir, etcOptions(ctx, c, mode.kind === 'host', endpoints));

@@ -564,7 +564,8 @@ export class LocalContainerService implements ContainerService {
       if (n.name in networks) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
       networks[n.name] = { ...settings };
       if (c.state.status === 'running' || c.state.status === 'paused') {
-        await this.o.network.connect({ id, name: c.name, hostname: c.config.hostname }, { network: n.id, ...settings }, c.state.pid);
+        const identity = { id, name: c.name, hostname: c.config.hostname, ...(c.request.dns?.length ? { dns: c.request.dns } : {}) };
+        await this.o.network.connect(identity, { network: n.id, ...settings }, c.state.pid);
         await writeEtcFiles(this.containerDir(id), etcOptions({ network: this.o.network }, { ...c, request: { ...c.request, networks } }, false, this.o.network.endpoints(id)));
       }
       this.store.setRequest(id, { ...c.request, networks });
