@@ -26,12 +26,11 @@ export interface NetworkManagerOptions {
   dnsUpstreams?: string[];
 }
 
-
 /**
  * Networks and endpoints over the kernel. A network's kernel objects (bridge, claim
- * route, DNS listener, rules) exist while it has endpoints, and are taken down when
- * it is removed, at close when idle, and by reconcile after a crash; the address plan
- * and the endpoints' addresses live in the state file meanwhile.
+ * route, DNS listener, rules) are made at its first use and taken down when it is
+ * removed, when the daemon closes with it idle, and by reconcile after a restart finds
+ * it idle; its address plan and the endpoints' addresses live in the state file.
  *
  * A container's endpoints are allocated before its process exists (so that /etc/hosts
  * can name its addresses), plumbed once the runtime created its network namespace
