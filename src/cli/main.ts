@@ -74,7 +74,7 @@ Networks:
 
 Daemon:
   daemon [--runtime runc|crun] [--cgroup-parent /PATH] [--insecure-registry HOST:PORT ...]
-         [--bridge NAME] [--default-subnet CIDR] [--dns-upstream IP[:PORT] ...]
+         [--bridge|--bridge-name NAME] [--default-subnet CIDR] [--dns-upstream IP[:PORT] ...]
                          Serve the Docker Engine API (default unix:///run/berth/docker.sock)
   version, info          Show versions and system facts
 `;

@@ -8,6 +8,7 @@ export async function daemon(ctx: CommandContext): Promise<number> {
     'cgroup-parent': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
     bridge: { type: 'string', short: 'b' },
+    'bridge-name': { type: 'string' },
     'default-subnet': { type: 'string' },
     'dns-upstream': { type: 'string', multiple: true },
   });
@@ -20,7 +21,7 @@ export async function daemon(ctx: CommandContext): Promise<number> {
   if (cgroupParent !== undefined && !cgroupParent.startsWith('/')) {
     throw invalidArgument(`daemon: --cgroup-parent must be an absolute cgroup path, got ${JSON.stringify(cgroupParent)}`);
   }
-  const bridge = values.bridge;
+  const bridge = values.bridge ?? values['bridge-name'];
   if (bridge !== undefined && !/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) {
     throw invalidArgument(`daemon: --bridge must be an interface name (at most 15 of [a-zA-Z0-9_.-]), got ${JSON.stringify(bridge)}`);
   }
