@@ -1,6 +1,7 @@
 import { invalidArgument } from '../lib/index.js';
 import { readEnvFile, resolveEnv } from './env-file.js';
 import { parseMountFlag, parseTmpfsFlags, splitVolumeFlags, type MountBody } from './mount-flags.js';
+import { parsePortSpecs } from './port-spec.js';
 import type { createOptions } from './run-options.js';
 import { parseCpus, parseDuration, parseInteger, parseMemory, parseMemorySwap, parseRestartPolicy, type RestartPolicy } from './units.js';
 
@@ -33,6 +34,7 @@ export interface CreateBody {
   StopTimeout?: number;
   Healthcheck?: Healthcheck;
   Volumes?: Record<string, object>;
+  ExposedPorts?: Record<string, Record<string, never>>;
   HostConfig: HostConfig;
   NetworkingConfig?: { EndpointsConfig: Record<string, object> };
 }
@@ -67,6 +69,12 @@ export interface HostConfig {
   Tmpfs?: Record<string, string>;
   VolumesFrom?: string[];
   NetworkMode?: string;
+  PortBindings?: Record<string, Array<{ HostIp: string; HostPort: string }>>;
+  PublishAllPorts?: boolean;
+  Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
+  ExtraHosts?: string[];
   ConsoleSize?: [number, number];
   LogConfig?: { Type: string; Config: Record<string, string> };
 }
@@ -111,7 +119,15 @@ export function buildCreateRequest(flags: CreateFlags, positionals: string[]): C
   const healthcheck = parseHealthcheck(flags);
   if (healthcheck) body.Healthcheck = healthcheck;
   const network = flags.network ?? flags.net;
-  if (network !== undefined) body.NetworkingConfig = { EndpointsConfig: { [network]: {} } };
+  const aliases = flags['network-alias'] ?? [];
+  if (network !== undefined || aliases.length > 0 || flags.ip !== undefined) {
+    const endpoint: { Aliases?: string[]; IPAMConfig?: { IPv4Address: string } } = {};
+    if (aliases.length > 0) endpoint.Aliases = aliases;
+    if (flags.ip !== undefined) endpoint.IPAMConfig = { IPv4Address: flags.ip };
+    body.NetworkingConfig = { EndpointsConfig: { [network ?? 'default']: endpoint } };
+  }
+  const ports = parsePortSpecs(flags.publish ?? [], flags.expose ?? []);
+  if (ports.exposed.length > 0) body.ExposedPorts = Object.fromEntries(ports.exposed.map((p) => [p, {}]));
   const request: CreateRequest = { body };
   if (flags.name !== undefined) request.name = flags.name;
   if (flags.platform !== undefined) request.platform = flags.platform;
@@ -142,6 +158,13 @@ function hostConfig(flags: CreateFlags): HostConfig {
   if (flags['volumes-from']?.length) host.VolumesFrom = flags['volumes-from'];
   const network = flags.network ?? flags.net;
   if (network !== undefined) host.NetworkMode = network;
+  const bindings = parsePortSpecs(flags.publish ?? []).bindings;
+  if (Object.keys(bindings).length > 0) host.PortBindings = bindings;
+  if (flags['publish-all']) host.PublishAllPorts = true;
+  if (flags.dns?.length) host.Dns = flags.dns;
+  if (flags['dns-search']?.length) host.DnsSearch = flags['dns-search'];
+  if (flags['dns-option']?.length) host.DnsOptions = flags['dns-option'];
+  if (flags['add-host']?.length) host.ExtraHosts = flags['add-host'];
   if (flags['log-driver'] !== undefined || flags['log-opt']?.length) {
     host.LogConfig = { Type: flags['log-driver'] ?? '', Config: parseLogOpts(flags['log-opt'] ?? []) };
   }

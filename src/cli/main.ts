@@ -24,6 +24,8 @@ const verbs: Record<string, () => Promise<Verb>> = {
   container: async () => (await import('./commands/container-verbs.js')).containerCommand,
   volume: async () => (await import('./commands/volumes.js')).volumeCommand,
   events: async () => (await import('./commands/events.js')).streamEvents,
+  network: async () => (await import('./commands/networks.js')).networkCommand,
+  port: async () => (await import('./commands/networks.js')).containerPorts,
   daemon: async () => (await import('./commands/system.js')).daemon,
   version: async () => (await import('./commands/system.js')).version,
   info: async () => (await import('./commands/system.js')).info,
@@ -57,6 +59,8 @@ Containers:
                          -e, --env-file, -w, -u, --entrypoint, -l, -m, --memory-swap, --cpus,
                          --cpu-shares, --pids-limit, --restart, --health-*, --init, --privileged,
                          --cap-add, --cap-drop, --read-only, --security-opt, --network, -h,
+                         --network-alias, --ip, -p [IP:][HOST:]CTR[/udp], -P, --expose, --dns,
+                         --dns-search, --dns-option, --add-host NAME:IP,
                          --log-driver, --log-opt max-size=10m, -v, --mount, --tmpfs, --volumes-from, ...)
   create [OPTIONS] IMAGE [COMMAND] [ARG...]  Create a container (prints its ID)
   start [-a] [-i] CONTAINER...   Start containers
@@ -71,6 +75,12 @@ Containers:
   cp CONTAINER:SRC DEST | cp SRC CONTAINER:DEST   Copy files (- for a tar stream)
   events [--since T] [--until T] [-f k=v] [--format json]   Stream the daemon's events
   container SUBCOMMAND   The same verbs under one name (container ls, container rm, ...)
+  port CONTAINER [PORT[/PROTO]]   Show the host ports a container's ports are published on
+
+Networks:
+  network create [--subnet CIDR] [--gateway IP] [--internal] [--label K=V] NAME
+  network ls [-q] [-f K=V]   network inspect NAME...   network rm NAME...   network prune [-f]
+  network connect [--alias A] [--ip IP] NETWORK CONTAINER   network disconnect NETWORK CONTAINER
 
 Volumes:
   volume create [-l K=V] [NAME]   volume ls [-q] [-f dangling=true|label=K|name=N] [--format json]
@@ -78,6 +88,7 @@ Volumes:
 
 Daemon:
   daemon [--runtime runc|crun] [--cgroup-parent /PATH] [--insecure-registry HOST:PORT ...]
+         [--bridge|--bridge-name NAME] [--default-subnet CIDR] [--dns-upstream IP[:PORT] ...]
                          [--registry HOST:PORT [--registry-root DIR] [--registry-auth ...] [--registry-tls-cert F ...]]
                          Serve the Docker Engine API (default unix:///run/berth/docker.sock), and a
                          registry in the same process with berth registry's flags behind registry-

@@ -1,3 +1,4 @@
+import type { NetworkOptions } from '../engine/index.js';
 import type { RegistryServerOptions } from '../registry/index.js';
 import { startApiServer } from './serve.js';
 
@@ -13,6 +14,8 @@ export interface DaemonOptions {
   insecureRegistries?: string[];
   /** A registry served in the daemon's process (`--registry ADDR`). */
   registry?: RegistryServerOptions;
+  /** The default bridge's name and subnet, and where the networks' DNS forwards to. */
+  network?: Omit<NetworkOptions, 'dns'>;
 }
 
 /** `berth daemon`: serves the engine until SIGTERM/SIGINT, then shuts down cleanly. */
@@ -26,6 +29,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
     ...(options.insecureRegistries?.length ? { insecureRegistries: options.insecureRegistries } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.network === undefined ? {} : { network: options.network }),
   });
   const { runtime } = await server.engine.runtimeInfo();
   process.stderr.write(

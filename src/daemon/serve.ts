@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { dockerApi } from '../api/docker/index.js';
 import { buildFromArchive, removeStaleBuildDirs } from '../build/index.js';
-import { openEngine, type Engine } from '../engine/index.js';
+import { openEngine, type Engine, type NetworkOptions } from '../engine/index.js';
 import { failedPrecondition, invalidArgument, isErrno } from '../lib/index.js';
 import type { RegistryServerOptions, RunningRegistry } from '../registry/index.js';
 import { registryDistribution } from '../registry/client/index.js';
@@ -30,6 +30,8 @@ export interface ApiServerOptions {
    * and database under its root, apart from the engine's: the two share only the event loop.
    */
   registry?: RegistryServerOptions;
+  /** The default bridge's name and subnet, and where the networks' DNS forwards to. */
+  network?: Omit<NetworkOptions, 'dns'>;
 }
 
 export interface RunningApiServer {
@@ -50,6 +52,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
     ...(options.lazyContainers ? { lazyContainers: true } : {}),
     distribution: registryDistribution(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
+    // A long-running server: it can answer the networks' DNS.
+    network: { ...options.network, dns: true },
   });
   await removeStaleBuildDirs(engine.root).catch(async (err: unknown) => {
     await engine.close();

@@ -1,7 +1,9 @@
 import type { ContentStore } from '../content/index.js';
 import type { Snapshotter } from '../layers/index.js';
+import type { NetworkManager, NetworkManagerOptions } from '../network/index.js';
 import type { ContainerService } from './containers/types.js';
 import type { LocalImageService } from './images/service.js';
+import type { NetworkService } from './networks/service.js';
 import type { RuntimeChoice } from './runtime-choice.js';
 import type { LocalVolumeService } from './volumes/index.js';
 
@@ -10,6 +12,8 @@ export interface ContainerSide {
   service: ContainerService & { imageUsers(imageId: string): Array<{ id: string; running: boolean }>; close(): void };
   runtime: RuntimeChoice;
   initBinary: string | undefined;
+  network: NetworkManager;
+  networks: NetworkService;
 }
 
 export interface ContainerSideOptions {
@@ -19,6 +23,7 @@ export interface ContainerSideOptions {
   snapshots: Snapshotter;
   images: LocalImageService;
   volumes: LocalVolumeService;
+  network: NetworkManagerOptions;
   runtime?: string;
   cgroupParent?: string;
 }
@@ -29,16 +34,22 @@ export interface ContainerSideOptions {
  * engine that only moves images (a `berth pull` without a daemon) never loads them.
  */
 export async function openContainerSide(o: ContainerSideOptions): Promise<ContainerSide> {
-  const [{ detectHost, readLogs, RuntimeDriver }, { findInitBinary, LocalContainerService }, { chooseRuntime }] = await Promise.all([
-    import('../runtime/index.js'),
-    import('./containers/index.js'),
-    import('./runtime-choice.js'),
-  ]);
+  const [{ detectHost, readLogs, RuntimeDriver }, { findInitBinary, LocalContainerService }, { chooseRuntime }, { NetworkManager }, { LocalNetworkService }] =
+    await Promise.all([
+      import('../runtime/index.js'),
+      import('./containers/index.js'),
+      import('./runtime-choice.js'),
+      import('../network/index.js'),
+      import('./networks/service.js'),
+    ]);
   const host = await detectHost();
   const runtime = chooseRuntime(o.runtime, host);
   const driver = new RuntimeDriver({ runDir: o.run, runtimeCommand: runtime.command });
   const initBinary = await findInitBinary();
+  const network = await NetworkManager.open(o.network);
+  try {
   const service = new LocalContainerService({
+    network,
     root: o.root,
     metadata: o.content.metadata,
     images: o.images,
@@ -52,5 +63,11 @@ export async function openContainerSide(o: ContainerSideOptions): Promise<Contai
   });
   o.volumes.setContainerUsers(() => service.volumeUsers());
   await service.recover();
-  return { service, runtime, initBinary };
+  const running = await service.list();
+  await network.reconcile(new Set(running.filter((c) => c.state.status === 'running' || c.state.status === 'paused').map((c) => c.id)));
+  return { service, runtime, initBinary, network, networks: new LocalNetworkService(network, service) };
+  } catch (err) {
+    await network.close().catch(() => undefined);
+    throw err;
+  }
 }

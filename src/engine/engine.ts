@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openContent } from '../content/index.js';
 import { Snapshotter } from '../layers/index.js';
+import type { NetworkManagerOptions } from '../network/index.js';
 import { openContainerSide, type ContainerSide } from './container-side.js';
 import { LazyContainerService } from './containers/lazy.js';
 import type { ContainerService } from './containers/types.js';
@@ -10,6 +12,8 @@ import { commitContainer, type CommitOptions } from './commit.js';
 import { LocalImageService } from './images/service.js';
 import type { Distribution, ImageRecord, ImageService } from './images/types.js';
 import type { RuntimeChoice } from './runtime-choice.js';
+import type { NetworkService } from './networks/service.js';
+import { networksAfter } from './networks-after.js';
 import { LocalVolumeService, type VolumeService } from './volumes/index.js';
 import { volumesAfter } from './volumes-after.js';
 
@@ -30,6 +34,25 @@ export interface EngineOptions {
    * local mode). A daemon opens it at once, so restart policies and exits are handled.
    */
   lazyContainers?: boolean;
+  network?: NetworkOptions;
+}
+
+export interface NetworkOptions {
+  /** The default network's Linux bridge: `berth0` for the default root, `berth-<tag>` otherwise. */
+  bridgeName?: string;
+  /** The default network's subnet; a free one from Docker's pools otherwise. */
+  defaultSubnet?: string;
+  /** Serve DNS on user-defined networks (a long-running daemon; an in-process CLI does not). */
+  dns?: boolean;
+  /** Where DNS forwards names it does not know; the host's resolvers otherwise. */
+  dnsUpstreams?: string[];
+}
+
+export const DEFAULT_ROOT = '/var/lib/berth';
+
+/** A short tag for this root: names the daemon's iptables chains and marks its links. */
+export function instanceTag(root: string): string {
+  return createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 6);
 }
 
 /** The OCI runtime containers run with, and the `--init` binary, as `docker info` reports them. */
@@ -40,6 +63,19 @@ export interface RuntimeInfo {
 }
 
 /** The engine's one public face: what the API adapters and the cluster agent drive. */
+/** The network manager of the engine at `root`: its default bridge, chains and DNS. */
+function networkManagerOptions(root: string, n: NetworkOptions): NetworkManagerOptions {
+  const tag = instanceTag(root);
+  return {
+    stateDir: path.join(root, 'network'),
+    instance: tag,
+    defaultBridge: n.bridgeName ?? (root === DEFAULT_ROOT ? 'berth0' : `berth-${tag}`),
+    ...(n.defaultSubnet === undefined ? {} : { defaultSubnet: n.defaultSubnet }),
+    dns: n.dns === true,
+    ...(n.dnsUpstreams === undefined ? {} : { dnsUpstreams: n.dnsUpstreams }),
+  };
+}
+
 export interface Engine {
   readonly root: string;
   readonly run: string;
@@ -52,6 +88,7 @@ export interface Engine {
   readonly buildCache: BuildCache;
   /** A new image from a container's changes over its image (`docker commit`). */
   commit(container: string, options?: CommitOptions): Promise<ImageRecord>;
+  readonly networks: NetworkService;
   /** Stops watching containers (they keep running under conmon) and closes the databases. */
   close(): Promise<void>;
 }
@@ -76,6 +113,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       snapshots,
       images,
       volumes,
+      network: networkManagerOptions(root, options.network ?? {}),
       ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
       ...(options.cgroupParent === undefined ? {} : { cgroupParent: options.cgroupParent }),
     }));
@@ -94,6 +132,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     run,
     images,
     containers,
+    networks: options.lazyContainers ? networksAfter(async () => (await openSide()).networks) : (await openSide()).networks,
     volumes: options.lazyContainers ? volumesAfter(volumes, openSide) : volumes,
     runtimeInfo: async () => {
       const { runtime, initBinary } = await openSide();
@@ -104,6 +143,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     close: async () => {
       const opened = await side?.catch(() => undefined);
       opened?.service.close();
+      await opened?.network.close();
       snapshots.close();
       await content.close();
     },

@@ -1,4 +1,6 @@
-export { openEngine, DEFAULT_RUN_DIR, type Engine, type EngineOptions, type RuntimeInfo } from './engine.js';
+export { openEngine, DEFAULT_RUN_DIR, DEFAULT_ROOT, instanceTag, type Engine, type EngineOptions, type NetworkOptions, type RuntimeInfo } from './engine.js';
+export type { NetworkInfo, NetworkService } from './networks/service.js';
+export type { EndpointRecord, NetworkCreateRequest, NetworkPruneFilters, NetworkRecord } from '../network/index.js';
 export type { RuntimeChoice } from './runtime-choice.js';
 export type { BuildCache } from './build-cache.js';
 export type { CommitOptions } from './commit.js';

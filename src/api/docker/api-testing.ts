@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Engine, ImageService, VolumeService } from '../../engine/index.js';
+import type { Engine, ImageService, NetworkService, VolumeService } from '../../engine/index.js';
 import type { FakeContainers } from './fake-containers.js';
 import { dockerApi } from './server.js';
 
@@ -38,6 +38,7 @@ export async function startTestApi(containers: FakeContainers, volumes: VolumeSe
     }),
     buildCache: { get: () => undefined, put: () => undefined, clear: () => 0 },
     commit: () => Promise.reject(new Error('commit is not faked')),
+    networks: { onEvent: () => () => undefined } as unknown as NetworkService,
     close: async () => undefined,
   };
   const api = dockerApi(engine, { version: 'test', id: 'test-id' }, { stats: { intervalMs: 20 } });

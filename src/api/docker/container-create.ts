@@ -107,6 +107,25 @@ class Fields {
     return value as string[][];
   }
 
+  /** This object's own keys. */
+  ownKeys(): string[] {
+    return Object.keys(this.body);
+  }
+
+  /** An array value (null: unset). */
+  array(key: string): unknown[] | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) throw bad(this.name(key), 'an array', value);
+    return value;
+  }
+
+  /** Fields of an object found inside this one (an array item). */
+  nested(value: unknown, key: string): Fields {
+    if (!isObject(value)) throw bad(this.name(key), 'an object', value);
+    return new Fields(value, `${this.name(key)}.`);
+  }
+
   object(key: string): Fields | undefined {
     const value = this.raw(key);
     if (value === undefined) return undefined;
@@ -202,6 +221,51 @@ function mountRequest(m: Fields, field: string): MountRequest {
   return out;
 }
 
+/** HostConfig.PortBindings: `{"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}`. */
+function portBindings(host: Fields): ContainerCreateRequest['portBindings'] {
+  const raw = host.object('PortBindings');
+  if (!raw) return undefined;
+  const out: NonNullable<ContainerCreateRequest['portBindings']> = {};
+  for (const key of raw.ownKeys()) {
+    const list = raw.array(key);
+    out[key] = (list ?? []).map((item, i) => {
+      const b = raw.nested(item, `${key}[${i}]`);
+      const binding: { hostIp?: string; hostPort?: string } = {};
+      const hostIp = b.string('HostIp');
+      const hostPort = b.string('HostPort');
+      if (hostIp !== undefined) binding.hostIp = hostIp;
+      if (hostPort !== undefined) binding.hostPort = hostPort;
+      return binding;
+    });
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** NetworkingConfig.EndpointsConfig: per network, Aliases and IPAMConfig.IPv4Address. */
+function endpointsConfig(body: Fields, defaultNetwork: string | undefined): ContainerCreateRequest['networks'] {
+  const endpoints = body.object('NetworkingConfig')?.object('EndpointsConfig');
+  if (!endpoints) return undefined;
+  const out: NonNullable<ContainerCreateRequest['networks']> = {};
+  for (const key of endpoints.ownKeys()) {
+    const e = endpoints.object(key) ?? new Fields({});
+    // The CLI names the default network "default", as it does in NetworkMode.
+    const name = key === 'default' ? (defaultNetwork ?? 'bridge') : key;
+    const settings: { aliases?: string[]; ipv4Address?: string } = {};
+    const aliases = e.strings('Aliases');
+    if (aliases?.length) settings.aliases = aliases;
+    const ip = e.object('IPAMConfig')?.string('IPv4Address');
+    if (ip !== undefined) settings.ipv4Address = ip;
+    out[name] = settings;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Config.ExposedPorts: `{"80/tcp": {}}` → its keys. */
+function exposedPorts(config: Fields): string[] | undefined {
+  const ports = config.object('ExposedPorts');
+  return ports && ports.ownKeys().length ? ports.ownKeys() : undefined;
+}
+
 /** Drops keys whose value is undefined, so the engine sees only what was asked for. */
 function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
@@ -249,6 +313,14 @@ export function parseCreateRequest(body: unknown, name: string | null, warnings:
     securityOpt: host.strings('SecurityOpt'),
     // "default" is the CLI's way of saying "whatever the engine does by default".
     networkMode: networkMode === 'default' ? undefined : networkMode,
+    networks: endpointsConfig(config, networkMode === 'default' ? undefined : networkMode),
+    portBindings: portBindings(host),
+    publishAllPorts: host.boolean('PublishAllPorts') || undefined,
+    exposedPorts: exposedPorts(config),
+    dns: nonEmpty(host.strings('Dns')),
+    dnsSearch: nonEmpty(host.strings('DnsSearch')),
+    dnsOptions: nonEmpty(host.strings('DnsOptions')),
+    extraHosts: nonEmpty(host.strings('ExtraHosts')),
     logMaxSize: log.logMaxSize,
     binds: nonEmpty(host.strings('Binds')),
     mounts: nonEmpty(host.objects('Mounts')?.map((m, i) => mountRequest(m, `HostConfig.Mounts[${i}]`))),

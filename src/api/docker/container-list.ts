@@ -4,6 +4,7 @@ import { invalidArgument } from '../../lib/index.js';
 /**
  * `GET /containers/json` and prune filters over records: status, name, id, label,
  * ancestor, exited, volume (a volume's name, a bind's source or a mount's destination),
+ * network (name or ID), publish and expose (container ports: `80`, `80/tcp`),
  * before/since (as Docker: by creation order), until (prune).
  */
 export type ContainerFilters = Map<string, string[]>;
@@ -35,6 +36,9 @@ function nameMatches(name: string, pattern: string): boolean {
   }
 }
 
+/** `80` → `80/tcp`. */
+const portKey = (text: string): string => (text.includes('/') ? text.toLowerCase() : `${text}/tcp`);
+
 export function filterContainers(records: ContainerRecord[], filters: ContainerFilters): ContainerRecord[] {
   for (const status of filters.get('status') ?? []) {
     if (!statuses.has(status)) throw invalidArgument(`invalid filter 'status=${status}'`);
@@ -65,6 +69,9 @@ export function filterContainers(records: ContainerRecord[], filters: ContainerF
       anyOf('ancestor', (a) => ancestorMatches(r, a)) &&
       anyOf('exited', (code) => r.state.status === 'exited' && r.state.exitCode === Number(code)) &&
       anyOf('volume', (v) => (r.config.mounts ?? []).some((m) => m.name === v || m.source === v || m.destination === v)) &&
+      anyOf('network', (n) => r.networks.some((x) => x.networkName === n || (n.length >= 4 && x.networkId.startsWith(n))) || r.networkMode === n) &&
+      anyOf('publish', (p) => r.ports.some((x) => portKey(p) === `${x.containerPort}/${x.protocol}`)) &&
+      anyOf('expose', (p) => (r.config.exposedPorts ?? []).includes(portKey(p))) &&
       (!beforeRecord || r.created < beforeRecord.created) &&
       (!sinceRecord || r.created > sinceRecord.created),
   );

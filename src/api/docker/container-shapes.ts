@@ -1,6 +1,7 @@
 import type { ContainerRecord, ContainerState, HealthcheckConfig } from '../../engine/index.js';
 import { goTime, humanDuration, unixSeconds } from './docker-time.js';
 import { mountPoints, mountsShape, volumesShape } from './mount-shapes.js';
+import { networkSettingsShape, networksShape, portSummary } from './network-shapes.js';
 
 /** The engine's container records in Docker's JSON shapes (list summary and inspect). */
 
@@ -45,8 +46,16 @@ export function commandLine(record: ContainerRecord): string {
   return [record.config.path, ...record.config.args].join(' ');
 }
 
-/** The network mode as Docker shows it; the engine's default has no network but loopback. */
-const networkMode = (record: ContainerRecord): string => record.request.networkMode ?? 'none';
+const networkMode = (record: ContainerRecord): string => record.networkMode;
+
+/** `80/tcp` → [{HostIp, HostPort}] as the request gave them (HostConfig.PortBindings). */
+function portBindingsShape(record: ContainerRecord): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  const out: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const [key, bindings] of Object.entries(record.request.portBindings ?? {})) {
+    out[key] = (bindings ?? []).map((b) => ({ HostIp: b.hostIp ?? '', HostPort: b.hostPort ?? '' }));
+  }
+  return out;
+}
 
 export function containerSummary(record: ContainerRecord, now = new Date()): object {
   return {
@@ -56,12 +65,12 @@ export function containerSummary(record: ContainerRecord, now = new Date()): obj
     ImageID: record.imageId,
     Command: commandLine(record),
     Created: unixSeconds(record.created),
-    Ports: [],
+    Ports: portSummary(record),
     Labels: record.config.labels,
     State: record.state.status,
     Status: statusText(record.state, now),
     HostConfig: { NetworkMode: networkMode(record) },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: networksShape(record) },
     Mounts: mountPoints(record),
   };
 }
@@ -116,7 +125,7 @@ function hostConfigShape(record: ContainerRecord): object {
     ContainerIDFile: '',
     LogConfig: { Type: 'k8s-file', Config: r.logMaxSize === undefined ? {} : { 'max-size': String(r.logMaxSize) } },
     NetworkMode: networkMode(record),
-    PortBindings: {},
+    PortBindings: portBindingsShape(record),
     RestartPolicy: { Name: r.restartPolicy?.name ?? 'no', MaximumRetryCount: r.restartPolicy?.maximumRetryCount ?? 0 },
     AutoRemove: r.autoRemove ?? false,
     VolumeDriver: '',
@@ -127,10 +136,10 @@ function hostConfigShape(record: ContainerRecord): object {
     CapAdd: r.capAdd ?? null,
     CapDrop: r.capDrop ?? null,
     CgroupnsMode: 'private',
-    Dns: [],
-    DnsOptions: [],
-    DnsSearch: [],
-    ExtraHosts: null,
+    Dns: r.dns ?? [],
+    DnsOptions: r.dnsOptions ?? [],
+    DnsSearch: r.dnsSearch ?? [],
+    ExtraHosts: r.extraHosts ?? null,
     GroupAdd: null,
     IpcMode: 'private',
     Cgroup: '',
@@ -138,7 +147,7 @@ function hostConfigShape(record: ContainerRecord): object {
     OomScoreAdj: 0,
     PidMode: '',
     Privileged: r.privileged ?? false,
-    PublishAllPorts: false,
+    PublishAllPorts: r.publishAllPorts ?? false,
     ReadonlyRootfs: r.readonlyRootfs ?? false,
     SecurityOpt: r.securityOpt ?? null,
     UTSMode: '',
@@ -192,6 +201,7 @@ function configShape(record: ContainerRecord): object {
     OpenStdin: c.openStdin,
     StdinOnce: c.stdinOnce,
     Env: c.env,
+    ...(c.exposedPorts?.length ? { ExposedPorts: Object.fromEntries(c.exposedPorts.map((p) => [p, {}])) } : {}),
     Cmd: c.cmd.length ? c.cmd : null,
     ...(c.healthcheck ? { Healthcheck: healthcheckShape(c.healthcheck) } : {}),
     Image: record.image,
@@ -205,7 +215,7 @@ function configShape(record: ContainerRecord): object {
   };
 }
 
-export function containerInspect(record: ContainerRecord, execIds: string[] = []): object {
+export function containerInspect(record: ContainerRecord, execIds: string[] = [], hostNetworks: { host?: string; none?: string } = {}): object {
   return {
     Id: record.id,
     Created: goTime(record.created),
@@ -213,9 +223,9 @@ export function containerInspect(record: ContainerRecord, execIds: string[] = []
     Args: record.config.args,
     State: stateShape(record.state),
     Image: record.imageId,
-    ResolvConfPath: '',
-    HostnamePath: '',
-    HostsPath: '',
+    ResolvConfPath: record.etcFiles.resolvConf,
+    HostnamePath: record.etcFiles.hostname,
+    HostsPath: record.etcFiles.hosts,
     LogPath: record.logPath,
     Name: `/${record.name}`,
     RestartCount: record.restartCount,
@@ -229,25 +239,6 @@ export function containerInspect(record: ContainerRecord, execIds: string[] = []
     GraphDriver: { Name: 'overlay2', Data: { MergedDir: record.rootfsPath } },
     Mounts: mountPoints(record),
     Config: configShape(record),
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      Ports: {},
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      MacAddress: '',
-      Networks: {},
-    },
+    NetworkSettings: networkSettingsShape(record, hostNetworks),
   };
 }

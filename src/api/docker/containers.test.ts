@@ -191,7 +191,7 @@ describe('container routes', () => {
     assert.deepEqual(summary['Labels'], { app: 'x' });
     assert.equal(summary['State'], 'running');
     assert.equal(summary['Status'], 'Up 3 seconds');
-    assert.deepEqual(summary['HostConfig'], { NetworkMode: 'none' });
+    assert.deepEqual(summary['HostConfig'], { NetworkMode: 'bridge' });
     assert.deepEqual(summary['NetworkSettings'], { Networks: {} });
     assert.deepEqual(summary['Mounts'], []);
     const exited = all.find((c) => c['Id'] === down) ?? {};

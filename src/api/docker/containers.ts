@@ -1,4 +1,4 @@
-import type { ContainerService, ContainerStatus, WaitCondition } from '../../engine/index.js';
+import type { ContainerService, ContainerStatus, NetworkService, WaitCondition } from '../../engine/index.js';
 import { invalidArgument } from '../../lib/index.js';
 import { parseCreateRequest } from './container-create.js';
 import { filterContainers, labelMatches, newestFirst } from './container-list.js';
@@ -20,7 +20,21 @@ function noContent(ctx: RouteContext, status = 204): void {
   ctx.res.writeHead(status).end();
 }
 
-export function containerRoutes(router: Router, containers: ContainerService): void {
+/** The IDs of the predefined host and none networks, which inspect names for such containers. */
+async function hostNetworkIds(networks: NetworkService | undefined): Promise<{ host?: string; none?: string }> {
+  const out: { host?: string; none?: string } = {};
+  for (const name of ['host', 'none'] as const) {
+    try {
+      const id = (await networks?.get(name))?.id;
+      if (id !== undefined) out[name] = id;
+    } catch {
+      // a test engine without networks
+    }
+  }
+  return out;
+}
+
+export function containerRoutes(router: Router, containers: ContainerService, networks?: NetworkService): void {
   router.add('POST', /^\/containers\/create$/, async (ctx) => {
     const warnings: string[] = [];
     const request = parseCreateRequest(await readJsonBody(ctx), ctx.query.get('name'), warnings);
@@ -61,7 +75,7 @@ export function containerRoutes(router: Router, containers: ContainerService): v
   });
 
   router.add('GET', /^\/containers\/([^/]+)\/json$/, async (ctx) => {
-    sendJson(ctx.res, 200, containerInspect(await containers.get(id(ctx))));
+    sendJson(ctx.res, 200, containerInspect(await containers.get(id(ctx)), [], await hostNetworkIds(networks)));
   });
 
   router.add('POST', /^\/containers\/([^/]+)\/start$/, async (ctx) => {

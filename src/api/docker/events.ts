@@ -69,8 +69,9 @@ export function eventMatches(event: EngineEvent, filters: Map<string, string[]>)
   return (
     anyOf('type', (t) => t === event.type) &&
     anyOf('event', (a) => a === event.action || event.action.startsWith(`${a}:`)) &&
-    anyOf('container', (c) => event.type === 'container' && (event.id.startsWith(c) || attrs['name'] === c)) &&
+    anyOf('container', (c) => (event.type === 'container' ? event.id.startsWith(c) || attrs['name'] === c : attrs['container']?.startsWith(c) === true)) &&
     anyOf('volume', (v) => event.type === 'volume' && event.id === v) &&
+    anyOf('network', (n) => event.type === 'network' && (event.id.startsWith(n) || attrs['name'] === n)) &&
     anyOf('image', (i) => attrs['image'] === i || attrs['image'] === `${i}:latest`) &&
     (filters.get('label') ?? []).every((l) => {
       const eq = l.indexOf('=');

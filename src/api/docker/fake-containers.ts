@@ -126,6 +126,14 @@ export class FakeContainers implements ContainerService {
       restartCount: 0,
       logPath: `/var/lib/berth/containers/${id}/ctr.log`,
       rootfsPath: `/var/lib/berth/containers/${id}/rootfs`,
+      networkMode: request.networkMode ?? 'bridge',
+      networks: [],
+      ports: [],
+      etcFiles: {
+        hosts: `/var/lib/berth/containers/${id}/hosts`,
+        hostname: `/var/lib/berth/containers/${id}/hostname`,
+        resolvConf: `/var/lib/berth/containers/${id}/resolv.conf`,
+      },
     });
     this.emit(id, 'create');
     return { id, warnings: [] };
@@ -336,6 +344,14 @@ export class FakeContainers implements ContainerService {
     await this.get(idOrName);
     this.calls.push(['changes', idOrName]);
     return Readable.from([Buffer.from('layer-bytes')]);
+  }
+
+  async connectNetwork(idOrName: string, network: string): Promise<void> {
+    this.calls.push(['connectNetwork', idOrName, network]);
+  }
+
+  async disconnectNetwork(idOrName: string, network: string): Promise<void> {
+    this.calls.push(['disconnectNetwork', idOrName, network]);
   }
 
   onEvent(listener: (event: ContainerEvent) => void): () => void {

@@ -12,6 +12,7 @@ import { EventLog, eventRoutes } from './events.js';
 import { execRoutes } from './exec.js';
 import { Router, sendError, type UpgradedConnection } from './http.js';
 import { imageRoutes } from './images.js';
+import { networkRoutes } from './networks.js';
 import { systemRoutes, type DaemonIdentity } from './system.js';
 import { systemDfRoutes } from './system-df.js';
 import { readUpgradeBody } from './upgrade.js';
@@ -48,14 +49,15 @@ export function dockerApi(engine: Engine, identity: DaemonIdentity, options: Doc
   imageRoutes(router, engine);
   buildRoutes(router, engine, options.build);
   const { containers } = engine;
-  containerRoutes(router, containers);
+  containerRoutes(router, containers, engine.networks);
   containerIoRoutes(router, containers);
   containerStatsRoutes(router, containers, options.stats);
   containerArchiveRoutes(router, containers);
   execRoutes(router, containers);
   volumeRoutes(router, engine.volumes);
+  networkRoutes(router, engine);
   systemDfRoutes(router, engine);
-  eventRoutes(router, new EventLog([containers, engine.volumes]));
+  eventRoutes(router, new EventLog([containers, engine.volumes, engine.networks]));
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse, upgrade?: UpgradedConnection): Promise<void> => {
     try {

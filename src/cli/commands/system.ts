@@ -12,6 +12,10 @@ export async function daemon(ctx: CommandContext): Promise<number> {
     registry: { type: 'string' },
     'registry-root': { type: 'string' },
     ...registryServeFlags('registry-'),
+    bridge: { type: 'string', short: 'b' },
+    'bridge-name': { type: 'string' },
+    'default-subnet': { type: 'string' },
+    'dns-upstream': { type: 'string', multiple: true },
   });
   if (positionals.length) throw invalidArgument(`daemon: unexpected argument ${JSON.stringify(positionals[0])}`);
   const runtime = values.runtime;
@@ -24,6 +28,10 @@ export async function daemon(ctx: CommandContext): Promise<number> {
   }
   const root = ctx.globals.root ?? defaultRoot;
   const registry = await registryOptions(values, root);
+  const bridge = values.bridge ?? values['bridge-name'];
+  if (bridge !== undefined && !/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) {
+    throw invalidArgument(`daemon: --bridge must be an interface name (at most 15 of [a-zA-Z0-9_.-]), got ${JSON.stringify(bridge)}`);
+  }
   const { runDaemon } = await import('../../daemon/index.js');
   return runDaemon({
     root,
@@ -33,6 +41,11 @@ export async function daemon(ctx: CommandContext): Promise<number> {
     ...(cgroupParent === undefined ? {} : { cgroupParent }),
     ...(values['insecure-registry']?.length ? { insecureRegistries: values['insecure-registry'] } : {}),
     ...(registry ? { registry } : {}),
+    network: {
+      ...(bridge === undefined ? {} : { bridgeName: bridge }),
+      ...(values['default-subnet'] === undefined ? {} : { defaultSubnet: values['default-subnet'] }),
+      ...(values['dns-upstream']?.length ? { dnsUpstreams: values['dns-upstream'] } : {}),
+    },
   });
 }
 

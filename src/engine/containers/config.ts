@@ -76,6 +76,12 @@ function stripUndefined(h: HealthcheckConfig): HealthcheckConfig {
   return out;
 }
 
+/** `80` → `80/tcp`; protocols in lower case. */
+export function normalizePortKey(key: string): string {
+  const [port = '', proto = 'tcp'] = key.split('/');
+  return `${port}/${proto.toLowerCase()}`;
+}
+
 /** The process and settings a container runs with: the request merged over the image. */
 export function resolveConfig(request: ContainerCreateRequest, image: ImageConfig, id: string): ContainerConfig {
   const ic = image.config ?? {};
@@ -101,6 +107,8 @@ export function resolveConfig(request: ContainerCreateRequest, image: ImageConfi
     entrypoint,
     cmd,
   };
+  const exposed = [...new Set([...Object.keys(ic.ExposedPorts ?? {}), ...(request.exposedPorts ?? [])].map(normalizePortKey))];
+  if (exposed.length > 0) config.exposedPorts = exposed;
   const health = mergeHealthcheck(ic.Healthcheck, request.healthcheck);
   if (health !== undefined) config.healthcheck = health;
   if (config.workingDir !== '' && !config.workingDir.startsWith('/')) {

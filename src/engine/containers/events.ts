@@ -12,7 +12,11 @@ export class EventHub {
   }
 
   emit(action: string, id: string, attributes: Record<string, string>): void {
-    const event: ContainerEvent = { type: 'container', action, id, attributes, time: new Date() };
+    this.emitTyped('container', action, id, attributes);
+  }
+
+  emitTyped(type: ContainerEvent['type'], action: string, id: string, attributes: Record<string, string>): void {
+    const event: ContainerEvent = { type, action, id, attributes, time: new Date() };
     for (const listener of [...this.listeners]) {
       try {
         listener(event);

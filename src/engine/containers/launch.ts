@@ -5,8 +5,10 @@ import { BerthError, errorKind, isNotFound } from '../../lib/index.js';
 import type { Snapshotter } from '../../layers/index.js';
 import { specToJson, type HostInfo, type MountInput } from '../../runtime/index.js';
 import type { DriverPort } from './driver-port.js';
-import { etcFileMounts, writeEtcFiles } from './etc-files.js';
+import type { EndpointRecord, NetworkManager } from '../../network/index.js';
+import { etcFileMounts, etcFilePaths, writeEtcFiles, type EtcFiles } from './etc-files.js';
 import { mountVolumes, runtimeMounts } from './mounts-resolve.js';
+import { endpointRequests, parseNetworkMode, portBindings } from './networking.js';
 import { containerSpec } from './spec.js';
 import type { StoredContainer } from './store.js';
 import type { ContainerMount } from './types.js';
@@ -22,6 +24,9 @@ export interface LaunchContext {
   containerDir(id: string): string;
   logPath(id: string): string;
   cgroupsPath(id: string): string;
+  network: NetworkManager;
+  /** A running container whose network namespace another joins (`container:<name>`). */
+  namespaceOwner(idOrName: string): { id: string; pid: number };
 }
 
 /** A start that failed: Docker's State.Error and the exit code it reports for it. */
@@ -68,16 +73,35 @@ export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<nu
   const dir = ctx.containerDir(c.id);
   let created = false;
   let unmountVolumes = async (): Promise<void> => undefined;
+  let endpoints: EndpointRecord[] = [];
   try {
     const rootfs = await ctx.snapshots.mount(c.id);
     unmountVolumes = await mountVolumes(ctx.volumes, c.config.mounts ?? [], c.id);
     const user = await resolveUserInRootfs(rootfs, c.config.user);
-    const hostNetwork = c.request.networkMode === 'host';
-    const files = await writeEtcFiles(dir, { hostname: hostNetwork && c.request.hostname === undefined ? os.hostname() : c.config.hostname, hostNetwork });
+    const mode = parseNetworkMode(c.request.networkMode);
+    let files: EtcFiles;
+    let netnsPath: string | undefined;
+    if (mode.kind === 'container') {
+      const owner = ctx.namespaceOwner(mode.target);
+      netnsPath = `/proc/${owner.pid}/ns/net`;
+      files = etcFilePaths(ctx.containerDir(owner.id)); // Docker shares the owner's hosts and resolv.conf
+    } else {
+      const identity = { id: c.id, name: c.name, hostname: c.config.hostname, ...(c.request.dns?.length ? { dns: c.request.dns } : {}) };
+      const requests = endpointRequests(c.request.networks ?? {});
+      if (requests.length > 0) endpoints = await ctx.network.allocate(identity, requests, portBindings(c.request, c.config));
+      files = await writeEtcFiles(dir, etcOptions(ctx, c, mode.kind === 'host', endpoints));
+    }
     const spec = containerSpec(
       c.request,
       c.config,
-      { rootfs, user, mounts: containerMounts(etcFileMounts(files), c.config.mounts ?? []), cgroupsPath: ctx.cgroupsPath(c.id), ...(ctx.initBinary === undefined ? {} : { initBinary: ctx.initBinary }) },
+      {
+        rootfs,
+        user,
+        mounts: containerMounts(etcFileMounts(files), c.config.mounts ?? []),
+        cgroupsPath: ctx.cgroupsPath(c.id),
+        ...(netnsPath === undefined ? {} : { netnsPath }),
+        ...(ctx.initBinary === undefined ? {} : { initBinary: ctx.initBinary }),
+      },
       ctx.host,
     );
     await writeFile(path.join(dir, 'config.json'), specToJson(spec), { mode: 0o600 });
@@ -93,13 +117,34 @@ export async function launch(ctx: LaunchContext, c: StoredContainer): Promise<nu
       name: c.name,
       ...(c.request.logMaxSize === undefined ? {} : { logMaxSize: c.request.logMaxSize }),
     });
+    if (endpoints.length > 0) await ctx.network.plumb(c.id, pid);
     await ctx.driver.start(c.id);
     return pid;
   } catch (err) {
     if (created) await ctx.driver.delete(c.id, true).catch(() => undefined);
     await unmountVolumes();
+    if (endpoints.length > 0) await ctx.network.release(c.id).catch(() => undefined);
     await ctx.snapshots.unmount(c.id).catch(() => undefined);
     if (err instanceof StartFailure) throw err;
     throw new StartFailure(exitCodeFor(err), failureMessage(err), err);
   }
+}
+
+/** The /etc files' inputs: DNS settings, extra hosts and the container's own addresses. */
+export function etcOptions(ctx: Pick<LaunchContext, 'network'>, c: StoredContainer, hostNetwork: boolean, endpoints: readonly EndpointRecord[]): Parameters<typeof writeEtcFiles>[1] {
+  const primary = endpoints[0];
+  const embedded = primary !== undefined && ctx.network.servesDns(ctx.network.get(primary.networkId)) ? primary.gateway : undefined;
+  return {
+    hostname: hostNetwork && c.request.hostname === undefined ? os.hostname() : c.config.hostname,
+    hostNetwork,
+    resolv: {
+      ...(c.request.dns === undefined ? {} : { dns: c.request.dns }),
+      ...(c.request.dnsSearch === undefined ? {} : { dnsSearch: c.request.dnsSearch }),
+      ...(c.request.dnsOptions === undefined ? {} : { dnsOptions: c.request.dnsOptions }),
+      ...(embedded === undefined ? {} : { embeddedNameserver: embedded }),
+    },
+    extraHosts: c.request.extraHosts ?? [],
+    ...(primary === undefined ? {} : { hostGateway: primary.gateway }),
+    own: endpoints.map((e) => ({ ip: e.ip, names: [c.config.hostname] })),
+  };
 }

@@ -5,6 +5,7 @@ import type {
   ContainerEvent,
   ContainerRecord,
   ContainerService,
+  EndpointSettings,
   ExecRecord,
   ExecRequest,
   ExecSession,
@@ -61,6 +62,12 @@ export class LazyContainerService implements ContainerService {
   }
   async remove(idOrName: string, options?: { force?: boolean }): Promise<void> {
     return (await this.ready()).remove(idOrName, options);
+  }
+  async connectNetwork(idOrName: string, network: string, settings?: EndpointSettings): Promise<void> {
+    return (await this.ready()).connectNetwork(idOrName, network, settings);
+  }
+  async disconnectNetwork(idOrName: string, network: string, options?: { force?: boolean }): Promise<void> {
+    return (await this.ready()).disconnectNetwork(idOrName, network, options);
   }
   async withRootfs<T>(idOrName: string, use: (rootfs: string) => Promise<T>): Promise<T> {
     return (await this.ready()).withRootfs(idOrName, use);

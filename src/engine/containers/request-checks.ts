@@ -1,10 +1,4 @@
-import { invalidArgument, notFound } from '../../lib/index.js';
-
-/** Network modes there are before user-defined networks exist. */
-export function checkNetworkMode(mode: string | undefined): void {
-  if (mode === undefined || ['', 'default', 'bridge', 'none', 'host'].includes(mode)) return;
-  throw notFound(`network ${mode} not found`);
-}
+import { invalidArgument } from '../../lib/index.js';
 
 /** A log size limit is a positive whole number of bytes. */
 export function checkLogMaxSize(bytes: number | undefined): void {

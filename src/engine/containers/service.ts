@@ -5,8 +5,9 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Metadata } from '../../content/index.js';
 import { diffUpperDir, type Snapshotter } from '../../layers/index.js';
-import { conflict, errorKind, failedPrecondition, invalidArgument, isNotFound } from '../../lib/index.js';
+import { conflict, errorKind, failedPrecondition, invalidArgument, isNotFound, notFound } from '../../lib/index.js';
 import type { Digest, ImageConfig } from '../../oci/index.js';
+import type { NetworkManager } from '../../network/index.js';
 import type { HostInfo } from '../../runtime/index.js';
 import { ContainerArchives } from './archive-service.js';
 import { dropMountPoints, isMountPoint } from './changes.js';
@@ -26,7 +27,10 @@ import { wasOomKilled } from './oom.js';
 import { recoverContainers } from './readopt.js';
 import { checkMountRequest, imageVolumes, planMounts } from './mount-plan.js';
 import { mountVolumes, populateVolumes, resolveMounts, type ResolvedMounts } from './mounts-resolve.js';
-import { checkLogMaxSize, checkNetworkMode, checkSignal, signalName } from './request-checks.js';
+import { etcFilePaths, writeEtcFiles } from './etc-files.js';
+import { etcOptions } from './launch.js';
+import { parseNetworkMode, resolveNetworks } from './networking.js';
+import { checkLogMaxSize, checkSignal, signalName } from './request-checks.js';
 import { checkRestartPolicy, nextDelay, shouldRestart } from './restart.js';
 import { checkSpec } from './spec.js';
 import { readStats } from './stats.js';
@@ -44,6 +48,7 @@ import type {
   ContainerRecord,
   ContainerService,
   ContainerState,
+  EndpointSettings,
   ExecRecord,
   ExecRequest,
   ExecSession,
@@ -73,6 +78,7 @@ export interface ContainerServiceOptions {
   /** Host binary mounted as the container's init with `init: true`. */
   initBinary?: string;
   volumes: VolumePort;
+  network: NetworkManager;
 }
 
 /** In-memory companions of a container that exists while this service runs. */
@@ -124,6 +130,12 @@ export class LocalContainerService implements ContainerService {
       containerDir: (id) => this.containerDir(id),
       logPath: (id) => this.logPath(id),
       cgroupsPath: (id) => this.cgroupsPath(id),
+      network: o.network,
+      namespaceOwner: (idOrName) => {
+        const owner = this.store.find(idOrName);
+        if (owner.state.status !== 'running' || owner.state.pid <= 0) throw conflict(`cannot join the network of a non running container: ${owner.id}`);
+        return { id: owner.id, pid: owner.state.pid };
+      },
     };
     const container = (id: string): StoredContainer => this.store.get(id);
     this.execs = new ContainerExecs({
@@ -171,7 +183,6 @@ export class LocalContainerService implements ContainerService {
     if (request.autoRemove === true && request.restartPolicy !== undefined && request.restartPolicy.name !== 'no') {
       throw invalidArgument("can't create 'AutoRemove' container with restart policy");
     }
-    checkNetworkMode(request.networkMode);
     checkLogMaxSize(request.logMaxSize);
     checkLimits(request.resources ?? {}, this.o.host.cpus);
     checkMountRequest(request);
@@ -182,11 +193,12 @@ export class LocalContainerService implements ContainerService {
     const fromImage = imageVolumes(image.config.config?.Volumes);
     const volumeTargets = [...new Set([...fromImage, ...(request.volumes ?? [])])];
     if (volumeTargets.length > 0) config.volumes = volumeTargets;
+    const networks = resolveNetworks(request, config, this.o.network, (key) => this.exists(key));
     const intents = planMounts(request, fromImage, (other) => this.mountsOf(other));
     const resolved = await resolveMounts(intents, this.o.volumes, id);
     try {
       if (resolved.mounts.length > 0) config.mounts = resolved.mounts;
-      return await this.createStored(request, wanted, id, image.id, chainId, config, resolved);
+      return await this.createStored({ ...request, networks }, wanted, id, image.id, chainId, config, resolved);
     } catch (err) {
       await resolved.undo();
       throw err;
@@ -206,6 +218,10 @@ export class LocalContainerService implements ContainerService {
     resolved: ResolvedMounts,
   ): Promise<{ id: string; warnings: string[] }> {
     const warnings: string[] = [];
+    const mode = parseNetworkMode(request.networkMode);
+    if (mode.kind === 'host' && (Object.keys(request.portBindings ?? {}).length > 0 || request.publishAllPorts === true)) {
+      warnings.push('Published ports are discarded when using host network mode');
+    }
     if ((request.resources?.memory ?? 0) > 0 && !this.o.host.cgroup.swapAccounting) {
       warnings.push('Your kernel does not support memory swap capabilities or the cgroup is not mounted. Memory limited without swap.');
     }
@@ -360,6 +376,7 @@ export class LocalContainerService implements ContainerService {
       ...(health === undefined ? {} : { health }),
     };
     this.store.setState(c.id, state);
+    for (const e of this.o.network.endpoints(c.id)) this.emitNetwork('connect', { id: e.networkId, name: e.networkName }, c.id);
     this.emit('start', c);
     this.watch(c.id);
   }
@@ -402,6 +419,7 @@ export class LocalContainerService implements ContainerService {
     const oomKilled = await wasOomKilled(this.o.host.cgroup, this.cgroupsPath(id));
     await this.o.driver.delete(id, true).catch(() => undefined);
     await this.unmountVolumes(c);
+    await this.releaseNetworks(id).catch(() => undefined);
     await this.o.snapshots.unmount(id).catch(() => undefined);
     const finishedAt = new Date();
     const state: ContainerState = { ...c.state, status: 'exited', pid: 0, exitCode, oomKilled, error: '', finishedAt };
@@ -546,6 +564,7 @@ export class LocalContainerService implements ContainerService {
       const c = this.store.get(id);
       if (c.name === name) throw invalidArgument('Renaming a container with the same name as its current name');
       this.store.rename(id, name);
+      await this.o.network.renameContainer(id, c.name, name);
       this.emit('rename', { ...c, name }, { oldName: `/${c.name}` });
     });
   }
@@ -583,6 +602,7 @@ export class LocalContainerService implements ContainerService {
           if (!isNotFound(err)) throw err;
         });
         await this.unmountVolumes(c);
+        await this.releaseNetworks(id);
         await this.o.snapshots.unmount(id).catch(() => undefined);
         await this.o.snapshots.removeActive(id).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
@@ -622,6 +642,71 @@ export class LocalContainerService implements ContainerService {
     if (condition === 'not-running' && !ACTIVE.has(c.state.status)) return report(c.state);
     const result: ExitReport = await pending;
     return result.error === undefined || result.error === '' ? { exitCode: result.exitCode } : result;
+  }
+
+  // ---- networks ------------------------------------------------------------------------
+
+  async connectNetwork(idOrName: string, network: string, settings: EndpointSettings = {}): Promise<void> {
+    const { id } = this.store.find(idOrName);
+    await this.lock.run(id, async () => {
+      const c = this.store.get(id);
+      const mode = parseNetworkMode(c.request.networkMode);
+      const n = this.o.network.get(network);
+      if (mode.kind !== 'networks' || n.driver !== 'bridge') {
+        throw invalidArgument(`container cannot be disconnected from host network or connected to host network`);
+      }
+      const networks = { ...(c.request.networks ?? {}) };
+      if (n.name in networks) throw conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
+      networks[n.name] = { ...settings };
+      if (c.state.status === 'running' || c.state.status === 'paused') {
+        const identity = { id, name: c.name, hostname: c.config.hostname, ...(c.request.dns?.length ? { dns: c.request.dns } : {}) };
+        await this.o.network.connect(identity, { network: n.id, ...settings }, c.state.pid);
+        await writeEtcFiles(this.containerDir(id), etcOptions({ network: this.o.network }, { ...c, request: { ...c.request, networks } }, false, this.o.network.endpoints(id)));
+      }
+      this.store.setRequest(id, { ...c.request, networks });
+      this.emitNetwork('connect', n, id);
+    });
+  }
+
+  async disconnectNetwork(idOrName: string, network: string, _options: { force?: boolean } = {}): Promise<void> {
+    const { id } = this.store.find(idOrName);
+    await this.lock.run(id, async () => {
+      const c = this.store.get(id);
+      const n = this.o.network.get(network);
+      const networks = { ...(c.request.networks ?? {}) };
+      if (!(n.name in networks)) {
+        if (n.driver !== 'bridge') throw invalidArgument('container cannot be disconnected from host network or connected to host network');
+        throw notFound(`container ${id} is not connected to network ${n.name}`);
+      }
+      delete networks[n.name];
+      if (this.o.network.endpoints(id).some((e) => e.networkId === n.id)) {
+        await this.o.network.disconnect(id, n.id);
+        await writeEtcFiles(this.containerDir(id), etcOptions({ network: this.o.network }, { ...c, request: { ...c.request, networks } }, false, this.o.network.endpoints(id)));
+      }
+      this.store.setRequest(id, { ...c.request, networks });
+      this.emitNetwork('disconnect', n, id);
+    });
+  }
+
+  /** Releases the container's endpoints, with Docker's network disconnect events. */
+  private async releaseNetworks(id: string): Promise<void> {
+    const endpoints = this.o.network.endpoints(id);
+    await this.o.network.release(id);
+    for (const e of endpoints) this.emitNetwork('disconnect', { id: e.networkId, name: e.networkName }, id);
+  }
+
+  private exists(idOrName: string): boolean {
+    try {
+      this.store.find(idOrName);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Network events as Docker sends them (type network, the container in the attributes). */
+  private emitNetwork(action: string, n: { id: string; name: string }, containerId: string): void {
+    this.events.emitTyped('network', action, n.id, { container: containerId, name: n.name, type: 'bridge' });
   }
 
   // ---- logs and stdio --------------------------------------------------------------------
@@ -863,7 +948,35 @@ export class LocalContainerService implements ContainerService {
       logPath: this.logPath(c.id),
       rootfsPath,
       execIds: this.execs.idsOf(c.id),
+      ...this.networkView(c),
     };
+  }
+
+  /** The container's networks (live endpoints while it runs), published ports and /etc files. */
+  private networkView(c: StoredContainer): Pick<ContainerRecord, 'networkMode' | 'networks' | 'ports' | 'etcFiles'> {
+    const endpoints = this.o.network.endpoints(c.id);
+    const mode = parseNetworkMode(c.request.networkMode);
+    const networks = Object.entries(c.request.networks ?? {}).flatMap(([name, settings]) => {
+      let networkId = '';
+      try {
+        networkId = this.o.network.get(name).id;
+      } catch {
+        // removed since
+      }
+      const e = endpoints.find((x) => x.networkId === networkId);
+      return [
+        {
+          networkId,
+          networkName: name,
+          aliases: settings.aliases ?? [],
+          ...(e === undefined ? {} : { endpoint: { endpointId: e.endpointId, ip: e.ip, prefixLength: e.prefixLength, gateway: e.gateway, mac: e.mac } }),
+        },
+      ];
+    });
+    const networkMode =
+      mode.kind === 'networks' ? (c.request.networkMode === undefined || c.request.networkMode === 'default' || c.request.networkMode === '' ? 'bridge' : c.request.networkMode) : mode.kind === 'container' ? `container:${mode.target}` : mode.kind;
+    const owner = mode.kind === 'container' && this.exists(mode.target) ? this.store.find(mode.target).id : c.id;
+    return { networkMode, networks, ports: endpoints.flatMap((e) => e.ports), etcFiles: etcFilePaths(this.containerDir(owner)) };
   }
 
   private emit(action: string, c: Pick<StoredContainer, 'id' | 'name' | 'image' | 'config'>, extra: Record<string, string> = {}): void {

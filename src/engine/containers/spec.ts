@@ -13,6 +13,8 @@ export interface SpecContext {
   /** Generated /etc files and other bind mounts. */
   mounts: MountInput[];
   cgroupsPath: string;
+  /** Another container's network namespace to join (`container:<name>`). */
+  netnsPath?: string;
   /** The host's init binary for `--init` (catatonit, tini, docker-init). */
   initBinary?: string;
 }
@@ -73,7 +75,7 @@ export function specInput(request: ContainerCreateRequest, config: ContainerConf
     capDrop: request.capDrop ?? [],
     noNewPrivileges: security.noNewPrivileges,
     mounts,
-    namespaces: { network: hostNetwork ? 'host' : 'private' },
+    namespaces: { network: hostNetwork ? 'host' : ctx.netnsPath !== undefined ? { path: ctx.netnsPath } : 'private' },
     resources: resourcesInput(request.resources ?? {}),
     cgroupsPath: ctx.cgroupsPath,
   };

@@ -192,6 +192,11 @@ export class ContainerStore {
     this.db.prepare('UPDATE containers SET name = ? WHERE id = ?').run(name, id);
   }
 
+  /** Request changes after create (networks connected or disconnected). */
+  setRequest(id: string, request: ContainerCreateRequest): void {
+    this.db.prepare('UPDATE containers SET request = ? WHERE id = ?').run(JSON.stringify(request), id);
+  }
+
   /** Config changes after create (the hostname is fixed at create; kept for updates). */
   setConfig(id: string, config: ContainerConfig): void {
     this.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(config), id);

@@ -105,8 +105,24 @@ export interface ContainerCreateRequest {
   readonlyRootfs?: boolean;
   /** `no-new-privileges`, `seccomp=unconfined`, … as `--security-opt`. */
   securityOpt?: string[];
-  /** Network namespace: `none` (loopback only, the default until networks exist) or `host`. */
+  /**
+   * `bridge` (the default network), a user-defined network's name or ID, `host`, `none`
+   * (loopback only) or `container:<name|id>` (another container's namespace).
+   */
   networkMode?: string;
+  /** Per network (name or ID): aliases and a fixed address; more than the mode's network connects to those too. */
+  networks?: Record<string, EndpointSettings>;
+  /** `80/tcp` → host bindings; a host port of '' or '0' takes a free one. */
+  portBindings?: Record<string, Array<{ hostIp?: string; hostPort?: string }>>;
+  /** Publish every exposed port on a free host port (`-P`). */
+  publishAllPorts?: boolean;
+  /** Ports the container exposes besides the image's (`80/tcp`). */
+  exposedPorts?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** `name:ip` lines for /etc/hosts (`--add-host`). */
+  extraHosts?: string[];
   /** The container's log starts afresh once it would grow past this many bytes (`--log-opt max-size`). */
   logMaxSize?: number;
   /** `-v` specs: `NAME:/path[:mode]`, `/host:/path[:mode]`, or `/path` for an anonymous volume. */
@@ -118,6 +134,32 @@ export interface ContainerCreateRequest {
   volumesFrom?: string[];
   /** Destinations that get an anonymous volume (Docker's Config.Volumes), besides the image's VOLUMEs. */
   volumes?: string[];
+}
+
+export interface EndpointSettings {
+  aliases?: string[];
+  ipv4Address?: string;
+}
+
+/** A container's place on one network: its address there while it runs. */
+export interface ContainerNetwork {
+  networkId: string;
+  networkName: string;
+  aliases: string[];
+  endpoint?: {
+    endpointId: string;
+    ip: string;
+    prefixLength: number;
+    gateway: string;
+    mac: string;
+  };
+}
+
+export interface PublishedPort {
+  protocol: 'tcp' | 'udp';
+  containerPort: number;
+  hostIp: string;
+  hostPort: number;
 }
 
 export interface HealthState {
@@ -160,6 +202,8 @@ export interface ContainerConfig {
   mounts?: ContainerMount[];
   /** Destinations given an anonymous volume when nothing else is mounted there: the image's VOLUMEs and the request's (Docker's Config.Volumes). */
   volumes?: string[];
+  /** The image's and the request's exposed ports (`80/tcp`). */
+  exposedPorts?: string[];
 }
 
 export interface ContainerRecord {
@@ -179,6 +223,14 @@ export interface ContainerRecord {
   rootfsPath: string;
   /** Its exec instances the engine still knows (Docker's ExecIDs); see ExecStore. */
   execIds?: string[];
+  /** The network mode as resolved (`bridge`, `host`, `none`, `container:<id>`, a network name). */
+  networkMode: string;
+  /** The networks it is configured for, with live endpoints while it runs. */
+  networks: ContainerNetwork[];
+  /** Ports published while it runs, with the host ports chosen. */
+  ports: PublishedPort[];
+  /** The generated /etc files (Docker's HostsPath, HostnamePath, ResolvConfPath). */
+  etcFiles: { hosts: string; hostname: string; resolvConf: string };
 }
 
 export interface LogLine {
@@ -261,7 +313,8 @@ export interface PathStat {
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 export interface ContainerEvent {
-  type: 'container';
+  /** Container lifecycle, or a container (dis)connected to a network (id: the network's). */
+  type: 'container' | 'network';
   action: string;
   id: string;
   attributes: Record<string, string>;
@@ -303,6 +356,9 @@ export interface ContainerService {
   withRootfs<T>(idOrName: string, use: (rootfs: string) => Promise<T>): Promise<T>;
   /** A container's changes as an uncompressed layer tar (see commit); a running one is paused meanwhile. */
   changes(idOrName: string): Promise<Readable>;
+  /** Attaches to one more network (at once when the container runs, else at its next start). */
+  connectNetwork(idOrName: string, network: string, settings?: EndpointSettings): Promise<void>;
+  disconnectNetwork(idOrName: string, network: string, options?: { force?: boolean }): Promise<void>;
   /** Lifecycle events (create, start, die, stop, kill, destroy, health_status: …). */
   onEvent(listener: (event: ContainerEvent) => void): () => void;
 }
