@@ -14,7 +14,7 @@ import { makeBusyboxRootfs } from '../helpers/rootfs.js';
 /**
  * `docker build` (the classic builder: DOCKER_BUILDKIT=0, and this docker has no buildx)
  * and `berth build` through `berth daemon`: a multi-stage Dockerfile with COPY --from,
- * build args, -f and --target; the cache across a daemon restart and after context edits;
+ * build args, -f and --target; heredocs and COPY --chmod; the cache across a daemon restart and after context edits;
  * bad Dockerfiles refused with file and line and a non-zero exit.
  */
 describe('docker build and berth build through berth daemon', () => {
@@ -219,6 +219,38 @@ describe('docker build and berth build through berth daemon', () => {
     assert.equal(ok(await docker(['run', '--rm', 'bdoutside:1', 'cat', '/copied.txt']), 'run').stdout, fs.readFileSync(path.join(ctx, 'app.txt'), 'utf8'));
     const pruned = ok(await berth(['builder', 'prune', '-f']), 'berth builder prune');
     assert.match(pruned.stdout, /Total reclaimed space: /);
+  });
+
+  test('heredocs and COPY --chmod: berth build and docker build run them; an edited body misses the cache', async () => {
+    const dir = path.join(ctx, '..', 'heredoc-ctx');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tool.sh'), '#!/bin/sh\necho tool ran\n', { mode: 0o600 });
+    const heredocFile = (body: string): string =>
+      [
+        'FROM bdbox:1',
+        'COPY --chmod=755 tool.sh /bin/tool',
+        'RUN <<EOF',
+        `echo "${body}" > /body.txt`,
+        'EOF',
+        'RUN <<EOF',
+        '#!/bin/sh',
+        'echo "script $0" > /script.txt',
+        'EOF',
+        'COPY <<EOF /etc/motd',
+        'welcome',
+        'EOF',
+        'CMD ["sh", "-c", "tool && cat /body.txt /script.txt /etc/motd"]',
+      ].join('\n');
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), heredocFile('first'));
+    ok(await berth(['build', '-t', 'bdheredoc:1', dir]), 'berth build');
+    assert.equal(ok(await docker(['run', '--rm', 'bdheredoc:1']), 'run').stdout, 'tool ran\nfirst\nscript /dev/pipes/EOF\nwelcome\n');
+    const history = ok(await docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'bdheredoc:1']), 'history').stdout;
+    assert.match(history, /\/bin\/sh -c #\(nop\) COPY --chmod=755 file:[0-9a-f]{64} in \/bin\/tool \n/);
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), heredocFile('second'));
+    const edited = ok(await docker(['build', '-t', 'bdheredoc:2', dir]), 'docker build after an edit');
+    assert.match(edited.stdout, /Step 2\/6 : COPY --chmod=755 tool.sh \/bin\/tool\n ---> Using cache\n/);
+    assert.match(edited.stdout, /Step 3\/6 : RUN <<EOF\n ---> Running in /);
+    assert.equal(ok(await docker(['run', '--rm', 'bdheredoc:2']), 'run edited').stdout, 'tool ran\nsecond\nscript /dev/pipes/EOF\nwelcome\n');
   });
 
   test('bad input: file and line, a non-zero exit, no image', async () => {

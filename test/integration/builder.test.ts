@@ -445,3 +445,127 @@ test('an uploaded context whose Dockerfile links to a host file reads nothing of
   const options = { tags: [], buildArgs: {}, labels: {}, noCache: false, pull: false, remove: true, forceRemove: true };
   await assert.rejects(buildFromArchive(engine, archive, options, out), /Cannot locate specified Dockerfile: Dockerfile$/);
 });
+
+test('COPY and ADD --chmod set the mode, show in the history and are part of the cache key', async () => {
+  const ctx = path.join(dir, 'chmod-ctx');
+  fs.mkdirSync(path.join(ctx, 'tree'), { recursive: true });
+  fs.writeFileSync(path.join(ctx, 'tool.sh'), '#!/bin/sh\necho tool\n', { mode: 0o644 });
+  fs.writeFileSync(path.join(ctx, 'tree', 'a.txt'), 'a\n', { mode: 0o644 });
+  const context = { root: ctx, ignore: loadDockerignore('') };
+  const dockerfile = [
+    'FROM berth-test/busybox',
+    'ARG MODE=751',
+    'COPY --chmod=$MODE tool.sh /usr/local/bin/tool',
+    'ADD --chown=nobody:nogroup --chmod=0600 tree /tree/',
+  ].join('\n');
+  const { imageId } = await build(dockerfile, { context });
+  const listing = await runIn(imageId, ['stat', '-c', '%a %u:%g %n', '/usr/local/bin/tool', '/tree/a.txt']);
+  assert.equal(listing.output, '751 0:0 /usr/local/bin/tool\n600 65534:65534 /tree/a.txt\n');
+  assert.equal((await runIn(imageId, ['/usr/local/bin/tool'])).output, 'tool\n');
+  const history = ((await engine.images.get(imageId)).config.history ?? []).map((h) => h.created_by ?? '');
+  assert.match(history.at(-2) ?? '', /^\/bin\/sh -c #\(nop\) COPY --chmod=751 file:[0-9a-f]{64} in \/usr\/local\/bin\/tool $/);
+  assert.match(history.at(-1) ?? '', /^\/bin\/sh -c #\(nop\) ADD --chown=nobody:nogroup --chmod=0600 dir:[0-9a-f]{64} in \/tree\/ $/);
+
+  const again = await build(dockerfile, { context });
+  assert.equal(again.imageId, imageId);
+  // Another mode is another step, though the files are the same.
+  const otherMode = await build(dockerfile, { context, buildArgs: { MODE: '755' } });
+  assert.match(otherMode.output, /Step 3\/4 : COPY --chmod=\$MODE tool.sh \/usr\/local\/bin\/tool\n ---> Removed intermediate container/);
+  assert.equal((await runIn(otherMode.imageId, ['stat', '-c', '%a', '/usr/local/bin/tool'])).output, '755\n');
+
+  const bad = await buildFails('FROM berth-test/busybox\n\nCOPY --chmod=u+x tool.sh /x', { context });
+  assert.match(bad.message, /^Dockerfile:3: .*chmod.*u\+x/);
+});
+
+const heredocDockerfile = (scriptBody: string, doc: string): string =>
+  [
+    'FROM berth-test/busybox',
+    'ENV WHO=world',
+    'RUN <<EOF',
+    'echo "hello $WHO" > /greeting',
+    'echo second line >> /greeting',
+    'EOF',
+    'RUN <<EOF',
+    '#!/bin/sh',
+    `echo "$0 ${scriptBody}" > /script`,
+    'EOF',
+    'RUN <<EOF',
+    '#!/bin/cat',
+    'not a shell command',
+    'EOF',
+    'RUN <<A cat - /proc/self/fd/3 > /both 3<<B',
+    'from stdin $WHO',
+    'A',
+    'from fd three',
+    'B',
+    "RUN cat <<'EOF' > /literal",
+    'not $WHO',
+    'EOF',
+    'RUN <<-EOF sh',
+    '\techo tabs stripped > /tabs',
+    '\tEOF',
+    'ARG NAME=berth',
+    'COPY <<EOF /etc/conf',
+    'name=$NAME',
+    'EOF',
+    "COPY --chown=nobody:nogroup --chmod=600 <<one <<'two' /docs/",
+    doc,
+    'one',
+    'second $NAME',
+    'two',
+  ].join('\n');
+
+test('heredocs: RUN bodies run by the shell or as a #! script, extra heredocs feed stdin and files, COPY writes them as files', async () => {
+  const dockerfile = heredocDockerfile('ran', 'first');
+  const { imageId, output } = await build(dockerfile);
+  assert.match(output, /\nnot a shell command\n/, 'a #!/bin/cat script is run by cat, not the shell');
+  const files = await runIn(imageId, ['cat', '/greeting', '/script', '/both', '/literal', '/tabs', '/etc/conf', '/docs/one', '/docs/two']);
+  assert.equal(
+    files.output,
+    ['hello world', 'second line', '/dev/pipes/EOF ran', 'from stdin world', 'from fd three', 'not $WHO', 'tabs stripped', 'name=berth', 'first', 'second $NAME', ''].join('\n'),
+  );
+  const modes = await runIn(imageId, ['stat', '-c', '%a %u:%g %n', '/etc/conf', '/docs/one', '/docs/two']);
+  assert.equal(modes.output, '644 0:0 /etc/conf\n600 65534:65534 /docs/one\n600 65534:65534 /docs/two\n');
+  const image = await engine.images.get(imageId);
+  const history = (image.config.history ?? []).map((h) => h.created_by ?? '');
+  assert.ok(history.includes('/bin/sh -c echo "hello $WHO" > /greeting\necho second line >> /greeting\n'), history.join('\n'));
+  assert.ok(history.includes('/bin/sh -c /dev/pipes/EOF'), history.join('\n'));
+  assert.match(history.at(-1) ?? '', /^\/bin\/sh -c #\(nop\) COPY --chown=nobody:nogroup --chmod=600 multi:[0-9a-f]{64} in \/docs\/ $/);
+
+  // Unchanged: every step hits. A changed script body (the command stays /dev/pipes/EOF)
+  // misses from that step on; a changed COPY document misses only that step.
+  const again = await build(dockerfile);
+  assert.equal(again.imageId, imageId);
+  assert.doesNotMatch(again.output, /Running in|Removed intermediate/);
+  const script = await build(heredocDockerfile('edited', 'first'));
+  assert.match(script.output, /Step 3\/11 : RUN <<EOF\n ---> Using cache\n/);
+  assert.match(script.output, /Step 4\/11 : RUN <<EOF\n ---> Running in/);
+  assert.equal((await runIn(script.imageId, ['cat', '/script'])).output, '/dev/pipes/EOF edited\n');
+  const doc = await build(heredocDockerfile('ran', 'first, edited'));
+  assert.equal(doc.output.match(/ ---> Using cache\n/g)?.length, 9);
+  assert.equal((await runIn(doc.imageId, ['cat', '/docs/one'])).output, 'first, edited\n');
+});
+
+test('RUN --network: none and host (only when the build runs with host networking); other flags refused with the line', async () => {
+  const dockerfile = [
+    'FROM berth-test/busybox',
+    'RUN --network=none sh -c "cat /proc/net/dev | wc -l > /none"',
+    'RUN --network=host sh -c "cat /proc/net/dev | wc -l > /host"',
+    'RUN --network=default sh -c "cat /proc/net/dev | wc -l > /default"',
+  ].join('\n');
+  const { imageId } = await build(dockerfile, { networkMode: 'host', noCache: true });
+  const hostLines = fs.readFileSync('/proc/net/dev', 'utf8').trim().split('\n').length;
+  const counts = (await runIn(imageId, ['cat', '/none', '/host', '/default'])).output.trim().split('\n').map(Number);
+  assert.deepEqual(counts, [3, hostLines, hostLines], 'none: the headers and lo only');
+  const cases: Array<[string, RegExp]> = [
+    ['FROM berth-test/busybox\nRUN --network=host true', /^Dockerfile:2: RUN --network=host is not allowed/],
+    ['FROM berth-test/busybox\nRUN --network=bridge true', /^Dockerfile:2: RUN --network=bridge: unsupported network mode/],
+    ['FROM berth-test/busybox\n\nRUN --security=insecure true', /^Dockerfile:3: the --security option requires BuildKit/],
+    ['FROM berth-test/busybox\nCOPY <<A <<B /file\na\nA\nb\nB', /^Dockerfile:2: .*destination must be a directory and end with a \//],
+    ['FROM berth-test/busybox\nCOPY a <<EOF\nx\nEOF', /^Dockerfile:2: COPY cannot accept a heredoc as a destination/],
+  ];
+  for (const [text, expected] of cases) {
+    const { message } = await buildFails(text);
+    assert.match(message, expected, text);
+  }
+});

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Engine, ImageRecord } from '../../engine/index.js';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import type { Engine, ImageRecord, MountRequest } from '../../engine/index.js';
 import { BerthError, invalidArgument, isNotFound } from '../../lib/index.js';
 import type { ContainerConfig as ImageExecConfig, Digest } from '../../oci/index.js';
-import { copySources, digestSources, rememberedDigest, type CopySpec } from '../context/index.js';
+import { copyFlags, copySources, digestSources, rememberedDigest, type CopySpec } from '../context/index.js';
 import {
   DockerfileError,
   expand,
@@ -25,6 +27,7 @@ import { runBuildArgs } from './build-args.js';
 import { applyMetadata, argvOf, normalizeWorkdir } from './metadata-steps.js';
 import { authFor, checkTags, displayTag, platformOf, type Platform } from './references.js';
 import { runToCompletion } from './run-container.js';
+import { heredocRun, SCRIPT_DIR } from './run-heredocs.js';
 import type { BuildOutput, BuildRequest, BuildResult } from './types.js';
 import { mkdirInRoot } from './workdir.js';
 
@@ -315,21 +318,50 @@ export class Builder {
 
   private async runStep(state: StageState, ins: Extract<Instruction, { kind: 'RUN' }>): Promise<void> {
     if (ins.mounts.length > 0) throw invalidArgument(`the --mount option ${BUILDKIT_ONLY}`);
-    if (ins.network !== undefined) throw invalidArgument(`the --network option ${BUILDKIT_ONLY}`);
     if (ins.security !== undefined) throw invalidArgument(`the --security option ${BUILDKIT_ONLY}`);
-    if (ins.heredocs.length > 0) throw invalidArgument(`heredocs ${BUILDKIT_ONLY}`);
-    const cmd = argvOf(state.config, ins.command);
+    const networkMode = this.runNetwork(ins.network);
+    const { command, script } = heredocRun(ins);
+    const cmd = argvOf(state.config, command);
     const args = runBuildArgs(state.scope, state.config);
     const saved = args.shown.length > 0 || args.env.length > 0 ? [`|${args.shown.length}`, ...args.shown, ...cmd] : cmd;
     const createdBy = saved.join(' ');
-    await this.cached(state, ['RUN', createdBy, state.config], async (parent) =>
-      this.inContainer(state, parent, { cmd, env: args.env, createdBy }, async (id) => {
-        this.out.stream(` ---> Running in ${short(id)}\n`);
-        const exitCode = await runToCompletion(this.engine.containers, id, this.out, this.request.signal);
-        this.checkCancelled();
-        if (exitCode !== 0) throw new RunFailure(cmd, exitCode);
-      }),
-    );
+    // The heredoc bodies are in the key even when the command names only a script file.
+    const key = ['RUN', createdBy, state.config, networkMode ?? 'default', ins.heredocs.map((h) => [h.name, h.content])];
+    await this.cached(state, key, async (parent) => {
+      const scriptDir = script === undefined ? undefined : await writeScript(script);
+      try {
+        const mounts = scriptDir === undefined ? [] : [{ type: 'bind' as const, source: scriptDir, target: SCRIPT_DIR, readOnly: true }];
+        return await this.inContainer(state, parent, { cmd, env: args.env, createdBy, mounts, ...(networkMode === undefined ? {} : { networkMode }) }, async (id) => {
+          this.out.stream(` ---> Running in ${short(id)}\n`);
+          const exitCode = await runToCompletion(this.engine.containers, id, this.out, this.request.signal);
+          this.checkCancelled();
+          if (exitCode !== 0) throw new RunFailure(cmd, exitCode);
+        });
+      } finally {
+        if (scriptDir !== undefined) await rm(scriptDir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  /**
+   * `RUN --network`: `default` is the build's network, `none` cuts the step off, and
+   * `host` (BuildKit's network.host entitlement) only when the build itself runs with
+   * `--network=host`, so a Dockerfile can never grant itself the host's network.
+   */
+  private runNetwork(requested: string | undefined): string | undefined {
+    const build = this.request.networkMode === 'host' || this.request.networkMode === 'none' ? this.request.networkMode : undefined;
+    switch (requested) {
+      case undefined:
+      case 'default':
+        return build;
+      case 'none':
+        return 'none';
+      case 'host':
+        if (build !== 'host') throw invalidArgument('RUN --network=host is not allowed: the build must be started with --network=host to grant it');
+        return 'host';
+      default:
+        throw invalidArgument(`RUN --network=${requested}: unsupported network mode (use default, none or host)`);
+    }
   }
 
   private async workdirStep(state: StageState, requested: string): Promise<void> {
@@ -344,8 +376,6 @@ export class Builder {
   }
 
   private async copyStep(state: StageState, ins: Extract<Instruction, { kind: 'COPY' | 'ADD' }>): Promise<void> {
-    if (ins.chmod !== undefined) throw invalidArgument(`the --chmod option ${BUILDKIT_ONLY}`);
-    if (ins.heredocs.length > 0) throw invalidArgument(`heredocs ${BUILDKIT_ONLY}`);
     const { containers } = this.engine;
     const from = ins.kind === 'COPY' ? ins.from : undefined;
     const sourceImage = from === undefined ? undefined : await this.sourceImage(from);
@@ -354,12 +384,15 @@ export class Builder {
       kind: ins.kind,
       fromContext: from === undefined,
       sources: ins.sources,
+      ...(ins.heredocs.length === 0 ? {} : { documents: ins.heredocs.map((h) => ({ name: h.name, content: h.content })) }),
       dest: ins.dest,
       workdir: state.config.WorkingDir && state.config.WorkingDir !== '' ? state.config.WorkingDir : '/',
       ...(from === undefined ? { ignore: this.request.context.ignore } : {}),
       ...(ins.kind === 'ADD' ? { fetch: fetchRemote } : {}),
       // An image's files never change: its digests are remembered by image ID.
       ...(sourceImage === undefined ? {} : { sourceKey: sourceImage }),
+      ...(ins.chown === undefined || ins.chown === '' ? {} : { chown: ins.chown }),
+      ...(ins.chmod === undefined ? {} : { chmod: ins.chmod }),
     };
     // COPY --from reads the image through a never-started container of its own (a private
     // snapshot: concurrent builds never share, or unmount, one mount), made only when needed.
@@ -372,13 +405,13 @@ export class Builder {
     try {
       const remembered = sourceImage === undefined ? undefined : await rememberedDigest(spec);
       const digest = remembered ?? (await withSource((root) => digestSources({ ...spec, sourceRoot: root, targetRoot: root })));
-      const chown = ins.chown === undefined || ins.chown === '' ? '' : `--chown=${ins.chown} `;
-      await this.cached(state, [ins.kind, chown, digest, ins.dest, state.config], async (parent) => {
+      const flags = copyFlags(spec);
+      await this.cached(state, [ins.kind, flags, digest, ins.dest, state.config], async (parent) => {
         const pendingCreatedBy: { text?: string } = {};
-        const placeholder = nopCommentString(state.config, `${ins.kind} ${chown}${digest} in ${ins.dest} `);
+        const placeholder = nopCommentString(state.config, `${ins.kind} ${flags}${digest} in ${ins.dest} `);
         return this.inContainer(state, parent, { cmd: placeholder.split(' '), env: [], createdBy: () => pendingCreatedBy.text ?? placeholder }, async (id) => {
           const result = await withSource((sourceRoot) =>
-            containers.withRootfs(id, (root) => copySources({ ...spec, sourceRoot, targetRoot: root, ...(chown === '' ? {} : { chown: ins.chown }) })),
+            containers.withRootfs(id, (root) => copySources({ ...spec, sourceRoot, targetRoot: root })),
           );
           pendingCreatedBy.text = nopCommentString(state.config, `${ins.kind} ${result.createdBy}`);
         });
@@ -396,7 +429,7 @@ export class Builder {
   private async inContainer(
     state: StageState,
     parent: Digest | undefined,
-    step: { cmd: string[]; env: string[]; createdBy: string | (() => string) },
+    step: { cmd: string[]; env: string[]; createdBy: string | (() => string); mounts?: MountRequest[]; networkMode?: string },
     work: (id: string) => Promise<void>,
   ): Promise<ImageRecord> {
     const image = parent ?? (await this.blankBase(state));
@@ -412,6 +445,8 @@ export class Builder {
       healthcheck: { test: ['NONE'] },
       ...(this.request.resources === undefined ? {} : { resources: this.request.resources }),
       ...(this.request.networkMode === 'host' || this.request.networkMode === 'none' ? { networkMode: this.request.networkMode } : {}),
+      ...(step.networkMode === undefined ? {} : { networkMode: step.networkMode }),
+      ...(step.mounts === undefined || step.mounts.length === 0 ? {} : { mounts: step.mounts }),
     });
     let ok = false;
     try {
@@ -438,5 +473,19 @@ export class Builder {
     // A fixed creation time: the same blank image every time, not one more per build.
     const blank = await this.engine.images.create({ config: {}, platform: state.platform, intermediate: true, created: '1970-01-01T00:00:00Z' });
     return blank.id;
+  }
+}
+
+/** A heredoc script in a directory of its own on the host, to be bind-mounted read-only at SCRIPT_DIR. */
+async function writeScript(script: { name: string; content: string }): Promise<string> {
+  const dir = await mkdtemp(`${tmpdir()}/berth-run-`);
+  try {
+    await chmod(dir, 0o755);
+    await writeFile(`${dir}/${script.name}`, script.content, { mode: 0o755 });
+    await chmod(`${dir}/${script.name}`, 0o755);
+    return dir;
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   }
 }

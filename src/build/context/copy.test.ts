@@ -212,6 +212,26 @@ describe('COPY: sources and destinations', () => {
       await assert.rejects(copySources(f.spec({ sources: ['one'], chmod: '999' })), isInvalidArgument);
     }));
 
+  it('writes inline documents as 0644 root files after the sources, --chmod and --chown applying', () =>
+    withFixture(async (f) => {
+      writeTree(f.context, { one: '1' });
+      const plain = await copySources(f.spec({ sources: [], documents: [{ name: 'EOF', content: 'x\n' }], dest: '/etc/conf' }));
+      assert.equal(readFileSync(join(f.target, 'etc/conf'), 'utf8'), 'x\n');
+      assert.equal(statSync(join(f.target, 'etc/conf')).mode & 0o7777, 0o644);
+      assert.match(plain.createdBy, /^file:[0-9a-f]{64} in \/etc\/conf $/);
+      const mixed = await copySources(
+        f.spec({ sources: ['one'], documents: [{ name: 'a', content: 'A\n' }, { name: 'a', content: 'later\n' }], dest: '/d/', chmod: '600', chown: '1:2' }),
+      );
+      assert.deepEqual(listTree(join(f.target, 'd')), ['a = later\n', 'one = 1']);
+      const st = statSync(join(f.target, 'd/a'));
+      assert.deepEqual([st.mode & 0o7777, st.uid, st.gid], [0o600, 1, 2]);
+      assert.match(mixed.createdBy, /^--chown=1:2 --chmod=600 multi:[0-9a-f]{64} in \/d\/ $/);
+      const edited = await digestSources(f.spec({ sources: [], documents: [{ name: 'EOF', content: 'y\n' }], dest: '/etc/conf' }));
+      assert.notEqual(edited, plain.digest);
+      await assert.rejects(copySources(f.spec({ sources: [], documents: [{ name: 'a', content: '' }, { name: 'b', content: '' }], dest: '/file' })), /must be a directory/);
+      await assert.rejects(copySources(f.spec({ sources: [], documents: [{ name: '..', content: '' }], dest: '/x' })), isInvalidArgument);
+    }));
+
   it('makes files excluded by .dockerignore invisible, with exceptions re-including', () =>
     withFixture(async (f) => {
       writeTree(f.context, { 'src/keep': 'k', 'src/secret.key': 's', 'src/logs/a.log': 'a', 'src/logs/important.log': 'i', 'top.key': 't' });

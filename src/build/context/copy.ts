@@ -16,7 +16,7 @@ import {
   unlinkSync,
   type BigIntStats,
 } from 'node:fs';
-import { copyFile as copyFileAsync, mkdtemp, realpath, rm, utimes } from 'node:fs/promises';
+import { chmod as chmodAsync, copyFile as copyFileAsync, mkdtemp, realpath, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
 import { Transform } from 'node:stream';
@@ -24,16 +24,17 @@ import { pipeline } from 'node:stream/promises';
 import { invalidArgument, isErrno, notFound } from '../../lib/index.js';
 import { isTarArchive, openArchive } from './decompress.js';
 import { fileHashes } from './hash-cache.js';
-import type { CopyResult, CopySpec } from './index.js';
+import { copyFlags } from './history.js';
+import type { CopyResult, CopySpec, InlineDocument } from './index.js';
 import { parseChmod, resolveChown } from './owners.js';
 import { resolveScoped, type Owner } from './scoped.js';
 import { SourceResolver, type LocalSource, type SourceEntry } from './sources.js';
 import { untar } from './untar.js';
 import { writeXattrs } from './xattrs.js';
 
-/** A source ready to copy: a local file or directory, or a downloaded remote file. */
+/** A source ready to copy: a local file or directory, a downloaded remote file or an inline document. */
 interface PlannedSource extends LocalSource {
-  /** Downloaded (ADD of a URL): owned like context files, never extracted. */
+  /** Downloaded (ADD of a URL) or written from a heredoc: owned like context files, never extracted. */
   remote: boolean;
 }
 
@@ -98,14 +99,17 @@ function remember(spec: CopySpec, digest: string): void {
 /** Everything but the roots; null when nothing may be remembered (no identity, a download). */
 function rememberKey(spec: Omit<CopySpec, 'sourceRoot' | 'targetRoot'>): string | null {
   if (spec.sourceKey === undefined || spec.sources.some(isRemote)) return null;
-  const { kind, fromContext, sources, dest, workdir, chown, chmod, ignore, sourceKey } = spec;
-  return JSON.stringify([sourceKey, kind, fromContext, sources, dest, workdir, chown ?? null, chmod ?? null, fromContext ? (ignore?.patterns ?? []) : []]);
+  const { kind, fromContext, sources, dest, workdir, chown, chmod, ignore, sourceKey, documents } = spec;
+  const ignored = fromContext ? (ignore?.patterns ?? []) : [];
+  return JSON.stringify([sourceKey, kind, fromContext, sources, dest, workdir, chown ?? null, chmod ?? null, ignored, documents ?? []]);
 }
 
 async function planCopy(spec: CopySpec): Promise<Plan> {
   const cmd = spec.kind;
   if (cmd !== 'COPY' && cmd !== 'ADD') throw invalidArgument(`unknown copy kind ${JSON.stringify(cmd)}`);
-  if (spec.sources.length === 0) throw invalidArgument(`${cmd} failed: no source files were specified`);
+  const documents = spec.documents ?? [];
+  if (spec.sources.length === 0 && documents.length === 0) throw invalidArgument(`${cmd} failed: no source files were specified`);
+  for (const doc of documents) checkDocumentName(cmd, doc.name);
   if (spec.chown !== undefined && (spec.chown === '' || spec.chown.split(':').length > 2)) {
     throw invalidArgument(`${cmd} failed: invalid chown string format: ${spec.chown}`);
   }
@@ -132,6 +136,7 @@ async function planCopy(spec: CopySpec): Promise<Plan> {
       }
       for (const local of await resolver.resolve(orig)) sources.push({ ...local, remote: false });
     }
+    if (documents.length > 0) sources.push(...(await writeDocuments(documents, temps)));
     if (sources.length === 0) throw invalidArgument(`${cmd} failed: no source files were specified`);
     if (sources.length > 1 && !spec.dest.endsWith('/')) {
       throw invalidArgument(`When using ${cmd} with more than one source file, the destination must be a directory and end with a /`);
@@ -192,6 +197,31 @@ async function download(spec: CopySpec, url: string, temps: string[]): Promise<P
   return { kind: 'file', orig: url, base: name, hostPath: path, entries: [entry], remote: true };
 }
 
+function checkDocumentName(cmd: string, name: string): void {
+  if (name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw invalidArgument(`${cmd} failed: the heredoc name ${JSON.stringify(name)} is not a file name`);
+  }
+}
+
+/** Inline documents as files in a temp directory: mode 0644 as BuildKit makes them (chmod, not the umask). */
+async function writeDocuments(documents: InlineDocument[], temps: string[]): Promise<PlannedSource[]> {
+  const dir = await mkdtemp(`${tmpdir()}/berth-heredoc-`);
+  temps.push(dir);
+  const out: PlannedSource[] = [];
+  for (const [i, doc] of documents.entries()) {
+    // A directory each: two heredocs may share a name (the later one wins, as BuildKit).
+    mkdirSync(`${dir}/${i}`);
+    const path = `${dir}/${i}/${doc.name}`;
+    await writeFile(path, doc.content, { flag: 'wx' });
+    await chmodAsync(path, 0o644);
+    const stat = lstatSync(path, { bigint: true });
+    const sha256 = createHash('sha256').update(doc.content).digest('hex');
+    const entry: SourceEntry = { rel: '', hostPath: path, stat, sha256, xattrs: [] };
+    out.push({ kind: 'file', orig: `<<${doc.name}`, base: doc.name, hostPath: path, entries: [entry], remote: true });
+  }
+  return out;
+}
+
 /** One line per entry: what the copy writes for it, owners as this spec will set them. */
 function records(source: PlannedSource, spec: CopySpec, chmod: number | null): string[] {
   return source.entries.map((entry) => {
@@ -223,8 +253,7 @@ function createdBy(plan: Plan): string {
   const hashes = plan.sourceHashes;
   const sourceHash =
     hashes.length === 1 ? (hashes[0] as string) : `multi:${createHash('sha256').update(hashes.join(',')).digest('hex')}`;
-  const chown = plan.spec.chown === undefined ? '' : `--chown=${plan.spec.chown} `;
-  return `${chown}${sourceHash} in ${plan.spec.dest} `;
+  return `${copyFlags(plan.spec)}${sourceHash} in ${plan.spec.dest} `;
 }
 
 function typeOf(stat: BigIntStats): string {

@@ -43,6 +43,11 @@ export interface CopySpec {
   chown?: string;
   /** `--chmod=` octal mode. */
   chmod?: string;
+  /**
+   * Inline documents (`COPY <<EOF /dest`): each becomes a file of that name, mode 0644
+   * (unless `chmod`) and owned by root (unless `chown`), copied after `sources`.
+   */
+  documents?: InlineDocument[];
   /** Files it excludes are invisible to the copy (the context's .dockerignore). */
   ignore?: IgnoreMatcher;
   /** Needed for ADD of an http(s) URL. */
@@ -55,17 +60,25 @@ export interface CopySpec {
   sourceKey?: string;
 }
 
+/** A heredoc's body to be written as a file (its name is the heredoc's delimiter). */
+export interface InlineDocument {
+  name: string;
+  content: string;
+}
+
 export interface CopyResult {
   /** Cache key of what was copied: `sha256:<hex>`. Equal to digestSources' for the same spec. */
   digest: string;
   /**
    * History part Docker's classic builder writes after the instruction name:
-   * `[--chown=<chown> ]file:<hex> in <dest> ` (or dir:, multi:), dest as written.
+   * `[--chown=<chown> ][--chmod=<chmod> ]file:<hex> in <dest> ` (or dir:, multi:), dest
+   * as written; the flags in the order BuildKit writes them.
    */
   createdBy: string;
 }
 
 export { loadDockerignore } from './dockerignore.js';
+export { copyFlags } from './history.js';
 
 /**
  * The host path of `relPath` inside a context (or any root), with symlinks followed as

@@ -133,6 +133,7 @@ describe('parseInstruction', () => {
     ['FROM a b', /FROM requires either one or three arguments/, 2],
     ['FROM a AS 1st', /invalid stage name "1st"/, 2],
     ['RUN a \\\n  b\nRUN <<EOF\n', /unterminated heredoc/, 4],
+    ['COPY a <<EOF\nx\nEOF', /COPY cannot accept a heredoc as a destination/, 2],
   ];
   for (const [text, pattern, line] of errors) {
     it(`error: ${JSON.stringify(text)}`, () => {

@@ -99,6 +99,7 @@ function copyArgs(req: Req): { sources: string[]; dest: string; json: boolean; h
     throw dockerfileError(req.site, `${req.keyword} requires at least two arguments: a source and a destination`);
   }
   const dest = values[values.length - 1] ?? '';
+  if (!json && heredocSourcePattern.test(dest)) throw dockerfileError(req.site, `${req.keyword} cannot accept a heredoc as a destination`);
   const sources = values.slice(0, -1).filter((v) => json || !heredocSourcePattern.test(v));
   return { sources, dest, json, heredocs: req.line.heredocs };
 }
