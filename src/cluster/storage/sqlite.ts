@@ -1,4 +1,4 @@
-import { alreadyExists, conflict, gone, invalidArgument, notFound, unavailable } from '../../lib/index.js';
+import { alreadyExists, BerthError, conflict, gone, invalidArgument, notFound, unavailable } from '../../lib/index.js';
 import { CompactionPolicy, defaultCompactionPolicy, type CompactionPolicyOptions } from './compaction-policy.js';
 import { checkKey, checkRevision, prefixEnd, rangeStart } from './keys.js';
 import { SqliteLog, type LogRow } from './sqlite-log.js';
@@ -27,6 +27,14 @@ function toKeyValue(row: LogRow): KeyValue {
   };
 }
 
+/** One write waiting for the next group commit. */
+interface PendingWrite {
+  /** Checks the write's precondition and appends its row; throws to refuse it. */
+  apply: () => unknown;
+  resolve: (result: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * The store over one SQLite database in WAL mode, for a single server process.
  *
@@ -34,6 +42,13 @@ function toKeyValue(row: LogRow): KeyValue {
  * acknowledged only once it is on disk. (WAL with NORMAL would already survive a kill -9
  * of this process, since committed frames sit in the kernel's page cache, but not a power
  * cut or kernel crash; etcd fsyncs its WAL before acknowledging, and so do we.)
+ *
+ * Group commit: the fsync is most of a write's cost, so the writes that arrive during one
+ * turn of the event loop share a transaction. Each is still checked and appended on its
+ * own, in arrival order (a later write sees the rows of earlier ones), and gets its own
+ * revision and watch event; a refused write appends nothing and the others go on. Every
+ * write of the group is acknowledged only after the one COMMIT has returned, and if that
+ * fails, all of them fail.
  */
 export class SqliteStore implements Store {
   private readonly log: SqliteLog;
@@ -41,6 +56,8 @@ export class SqliteStore implements Store {
   private readonly timer: NodeJS.Timeout | undefined;
   private compacting: Promise<void> | undefined;
   private closed = false;
+  private pending: PendingWrite[] = [];
+  private flushScheduled: NodeJS.Immediate | undefined;
 
   constructor(options: SqliteStoreOptions) {
     this.log = new SqliteLog(options.path);
@@ -113,15 +130,14 @@ export class SqliteStore implements Store {
   async delete(key: string, expectedModRevision?: number): Promise<DeleteResult> {
     this.ensureOpen();
     checkKey(key);
-    let prev: LogRow | undefined;
-    const revision = this.commit(() => {
-      prev = this.current(key, expectedModRevision);
-      return this.log.append({
+    return this.commit(() => {
+      const prev = this.current(key, expectedModRevision);
+      const revision = this.log.append({
         name: key, created: 0, deleted: 1, create_revision: prev.create_revision, prev_revision: prev.id,
         version: 0, value: null, old_value: prev.value,
       });
+      return { revision, prev: toKeyValue(prev) };
     });
-    return { revision, prev: toKeyValue(prev as LogRow) };
   }
 
   watch(options: WatchOptions): Watch {
@@ -156,6 +172,9 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    // Writes accepted before close are committed (or refused) as usual.
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
+    this.flush();
     await this.compacting;
     this.hub.closeAll();
     this.log.close();
@@ -184,10 +203,44 @@ export class SqliteStore implements Store {
     return cur;
   }
 
-  private commit(fn: () => number): number {
-    const revision = this.log.write(fn);
+  /** Queues a write for the group commit at the end of this turn of the event loop. */
+  private commit<T>(apply: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ apply, resolve: resolve as (result: unknown) => void, reject });
+      this.flushScheduled ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Applies the queued writes in order in one transaction, then settles each. */
+  private flush(): void {
+    this.flushScheduled = undefined;
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    const outcomes: ({ ok: true; result: unknown } | { ok: false; err: unknown })[] = [];
+    try {
+      this.log.write(() => {
+        for (const write of group) {
+          try {
+            outcomes.push({ ok: true, result: write.apply() });
+          } catch (err) {
+            // A refused precondition appended nothing; anything else (an SQLite error)
+            // may have left the transaction in doubt, so it fails the whole group.
+            if (!(err instanceof BerthError)) throw err;
+            outcomes.push({ ok: false, err });
+          }
+        }
+      });
+    } catch (err) {
+      for (const write of group) write.reject(err);
+      return;
+    }
     this.hub.notify();
-    return revision;
+    group.forEach((write, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) write.resolve(outcome.result);
+      else write.reject(outcome?.err);
+    });
   }
 }
 
