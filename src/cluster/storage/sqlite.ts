@@ -1,8 +1,10 @@
-import { alreadyExists, BerthError, conflict, gone, invalidArgument, notFound, unavailable } from '../../lib/index.js';
+import { BerthError, gone, invalidArgument, unavailable } from '../../lib/index.js';
 import { CompactionPolicy, defaultCompactionPolicy, type CompactionPolicyOptions } from './compaction-policy.js';
 import { checkKey, checkRevision, prefixEnd, rangeStart } from './keys.js';
 import { SqliteLog, type LogRow } from './sqlite-log.js';
+import { asBuffer, type WriteOp } from './sqlite-ops.js';
 import { WatchHub } from './sqlite-watch.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import type { DeleteResult, KeyValue, ListOptions, ListResult, Store, Watch, WatchOptions } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -20,19 +22,12 @@ const compactChunk = 10_000;
 function toKeyValue(row: LogRow): KeyValue {
   return {
     key: row.name,
-    value: row.value ?? Buffer.alloc(0),
+    // Rows from the writer thread arrive as plain Uint8Arrays.
+    value: row.value ? asBuffer(row.value) : Buffer.alloc(0),
     createRevision: row.create_revision,
     modRevision: row.id,
     version: row.version,
   };
-}
-
-/** One write waiting for the next group commit. */
-interface PendingWrite {
-  /** Checks the write's precondition and appends its row; throws to refuse it. */
-  apply: () => unknown;
-  resolve: (result: unknown) => void;
-  reject: (err: unknown) => void;
 }
 
 /**
@@ -43,25 +38,25 @@ interface PendingWrite {
  * of this process, since committed frames sit in the kernel's page cache, but not a power
  * cut or kernel crash; etcd fsyncs its WAL before acknowledging, and so do we.)
  *
- * Group commit: the fsync is most of a write's cost, so the writes that arrive during one
- * turn of the event loop share a transaction. Each is still checked and appended on its
- * own, in arrival order (a later write sees the rows of earlier ones), and gets its own
- * revision and watch event; a refused write appends nothing and the others go on. Every
- * write of the group is acknowledged only after the one COMMIT has returned, and if that
- * fails, all of them fail.
+ * The fsync is most of a write's cost, so writes go through group commit on a writer
+ * thread (SqliteWriter): the event loop keeps serving while a group commits, and the
+ * writes that arrive meanwhile share the next transaction, each still checked and
+ * revisioned on its own, in order. Reads use this thread's own connection; WAL lets them
+ * run beside the writer's transactions and see only committed groups.
  */
 export class SqliteStore implements Store {
-  private readonly log: SqliteLog;
   private readonly hub: WatchHub;
   private readonly timer: NodeJS.Timeout | undefined;
   private compacting: Promise<void> | undefined;
   private closed = false;
-  private pending: PendingWrite[] = [];
-  private flushScheduled: NodeJS.Immediate | undefined;
 
-  constructor(options: SqliteStoreOptions) {
-    this.log = new SqliteLog(options.path);
-    this.hub = new WatchHub(this.log, options.watchBuffer ?? 10_000);
+  private constructor(
+    private readonly log: SqliteLog,
+    private readonly writer: SqliteWriter,
+    hub: WatchHub,
+    options: SqliteStoreOptions,
+  ) {
+    this.hub = hub;
     if (options.compaction !== false) {
       const { intervalMs = 60_000, ...policyOptions } = options.compaction ?? {};
       const policy = new CompactionPolicy({ ...defaultCompactionPolicy, ...policyOptions });
@@ -70,6 +65,19 @@ export class SqliteStore implements Store {
         if (target !== undefined && !this.compacting) void this.compact(target).catch(() => undefined);
       }, intervalMs);
       this.timer.unref();
+    }
+  }
+
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    // This connection creates the schema before the writer thread opens its own.
+    const log = new SqliteLog(options.path);
+    try {
+      const hub = new WatchHub(log, options.watchBuffer ?? 10_000);
+      const writer = await SqliteWriter.start(options.path, () => hub.notify());
+      return new SqliteStore(log, writer, hub, options);
+    } catch (err) {
+      log.close();
+      throw err;
     }
   }
 
@@ -84,12 +92,14 @@ export class SqliteStore implements Store {
     this.ensureOpen();
     checkRevision('revision', options.revision);
     checkRevision('limit', options.limit);
-    const revision = this.readableRevision(options.revision);
     const limit = options.limit || 0;
     const range = { start: rangeStart(options.prefix, options.continueAfterKey), end: prefixEnd(options.prefix) };
-    const rows = this.log.listAt(range, revision, limit > 0 ? limit + 1 : -1);
-    const more = limit > 0 && rows.length > limit;
-    return { items: (more ? rows.slice(0, limit) : rows).map(toKeyValue), revision, more };
+    return this.log.read(() => {
+      const revision = this.readableRevision(options.revision);
+      const rows = this.log.listAt(range, revision, limit > 0 ? limit + 1 : -1);
+      const more = limit > 0 && rows.length > limit;
+      return { items: (more ? rows.slice(0, limit) : rows).map(toKeyValue), revision, more };
+    });
   }
 
   async count(prefix: string): Promise<number> {
@@ -105,39 +115,20 @@ export class SqliteStore implements Store {
   async create(key: string, value: Buffer): Promise<number> {
     this.ensureOpen();
     checkKey(key);
-    return this.commit(() => {
-      const cur = this.log.latest(key);
-      if (cur && !cur.deleted) throw alreadyExists(`key ${key} already exists`);
-      return this.log.append({
-        name: key, created: 1, deleted: 0, create_revision: 0, prev_revision: cur?.id ?? 0,
-        version: 1, value, old_value: null,
-      });
-    });
+    return (await this.commit({ op: 'create', key, value })).revision;
   }
 
   async update(key: string, value: Buffer, expectedModRevision?: number): Promise<number> {
     this.ensureOpen();
     checkKey(key);
-    return this.commit(() => {
-      const cur = this.current(key, expectedModRevision);
-      return this.log.append({
-        name: key, created: 0, deleted: 0, create_revision: cur.create_revision, prev_revision: cur.id,
-        version: cur.version + 1, value, old_value: cur.value,
-      });
-    });
+    return (await this.commit({ op: 'update', key, value, expectedModRevision })).revision;
   }
 
   async delete(key: string, expectedModRevision?: number): Promise<DeleteResult> {
     this.ensureOpen();
     checkKey(key);
-    return this.commit(() => {
-      const prev = this.current(key, expectedModRevision);
-      const revision = this.log.append({
-        name: key, created: 0, deleted: 1, create_revision: prev.create_revision, prev_revision: prev.id,
-        version: 0, value: null, old_value: prev.value,
-      });
-      return { revision, prev: toKeyValue(prev) };
-    });
+    const { revision, prev } = await this.commit({ op: 'delete', key, expectedModRevision });
+    return { revision, prev: toKeyValue(prev as LogRow) };
   }
 
   watch(options: WatchOptions): Watch {
@@ -146,7 +137,7 @@ export class SqliteStore implements Store {
     return this.hub.watch(options.prefix, options.fromRevision, options.maxBuffered);
   }
 
-  /** Compacts in chunks, yielding between them so that writes and reads go on. */
+  /** Compacts in chunks, one writer transaction each, so that writes and reads go on. */
   async compact(revision: number): Promise<void> {
     this.ensureOpen();
     checkRevision('revision', revision);
@@ -158,8 +149,7 @@ export class SqliteStore implements Store {
       for (let from = this.log.compactRevision(); from < revision && !this.closed; from = this.log.compactRevision()) {
         // Live watchers must have every row before it can be dropped.
         this.hub.dispatch();
-        this.log.compact(from, Math.min(revision, from + compactChunk));
-        await new Promise((resolve) => setImmediate(resolve));
+        await this.writer.compact(from, Math.min(revision, from + compactChunk));
       }
     };
     this.compacting = run().finally(() => {
@@ -172,10 +162,9 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    // Writes accepted before close are committed (or refused) as usual.
-    if (this.flushScheduled) clearImmediate(this.flushScheduled);
-    this.flush();
     await this.compacting;
+    // Writes accepted before close are committed (or refused) as usual.
+    await this.writer.close();
     this.hub.closeAll();
     this.log.close();
   }
@@ -193,57 +182,13 @@ export class SqliteStore implements Store {
     return requested;
   }
 
-  /** The live row of `key`, checked against the caller's precondition. */
-  private current(key: string, expectedModRevision: number | undefined): LogRow {
-    const cur = this.log.latest(key);
-    if (!cur || cur.deleted) throw notFound(`key ${key} not found`);
-    if (expectedModRevision !== undefined && cur.id !== expectedModRevision) {
-      throw conflict(`key ${key} was modified at revision ${cur.id}, expected ${expectedModRevision}`);
-    }
-    return cur;
-  }
-
-  /** Queues a write for the group commit at the end of this turn of the event loop. */
-  private commit<T>(apply: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ apply, resolve: resolve as (result: unknown) => void, reject });
-      this.flushScheduled ??= setImmediate(() => this.flush());
-    });
-  }
-
-  /** Applies the queued writes in order in one transaction, then settles each. */
-  private flush(): void {
-    this.flushScheduled = undefined;
-    const group = this.pending;
-    this.pending = [];
-    if (group.length === 0) return;
-    const outcomes: ({ ok: true; result: unknown } | { ok: false; err: unknown })[] = [];
-    try {
-      this.log.write(() => {
-        for (const write of group) {
-          try {
-            outcomes.push({ ok: true, result: write.apply() });
-          } catch (err) {
-            // A refused precondition appended nothing; anything else (an SQLite error)
-            // may have left the transaction in doubt, so it fails the whole group.
-            if (!(err instanceof BerthError)) throw err;
-            outcomes.push({ ok: false, err });
-          }
-        }
-      });
-    } catch (err) {
-      for (const write of group) write.reject(err);
-      return;
-    }
-    this.hub.notify();
-    group.forEach((write, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) write.resolve(outcome.result);
-      else write.reject(outcome?.err);
-    });
+  private async commit(write: WriteOp): Promise<{ revision: number; prev?: LogRow }> {
+    const outcome = await this.writer.submit(write);
+    if (!outcome.ok) throw new BerthError(outcome.kind, outcome.message);
+    return outcome;
   }
 }
 
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  return new SqliteStore(options);
+export function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  return SqliteStore.open(options);
 }
