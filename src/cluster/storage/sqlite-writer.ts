@@ -23,6 +23,15 @@ interface Call {
   reject: (err: Error) => void;
 }
 
+/**
+ * The write with its value copied into an ArrayBuffer of its own, to be moved to the
+ * thread: a small Buffer is a view into Node's shared 8 KiB pool, which posting it would
+ * copy whole (and transferring would take from every other Buffer in it).
+ */
+function ownBytes(write: WriteOp): WriteOp {
+  return 'value' in write ? { ...write, value: new Uint8Array(write.value) } : write;
+}
+
 /** An error of the writer thread, rebuilt on this side with SQLite's code. */
 function writerError(message: string, code: string | undefined): Error {
   return Object.assign(new Error(message), code ? { code } : {});
@@ -108,7 +117,9 @@ export class SqliteWriter {
     if (this.calls.size > 0 || this.queue.length === 0) return;
     const group = this.queue;
     this.queue = [];
-    this.call({ type: 'writes', id: 0, writes: group.map((q) => q.write) }).then(
+    const writes = group.map((q) => ownBytes(q.write));
+    const transfer = writes.flatMap((w) => ('value' in w ? [w.value.buffer as ArrayBuffer] : []));
+    this.call({ type: 'writes', id: 0, writes }, transfer).then(
       (outcomes) => {
         this.onCommit();
         group.forEach((q, i) => {
@@ -123,13 +134,13 @@ export class SqliteWriter {
     );
   }
 
-  private call(message: ToWriter): Promise<WriteOutcome[] | undefined> {
+  private call(message: ToWriter, transfer: ArrayBuffer[] = []): Promise<WriteOutcome[] | undefined> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     this.worker.ref();
     return new Promise((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id });
+      this.worker.postMessage({ ...message, id }, transfer);
     });
   }
 
