@@ -123,3 +123,21 @@ test('sqlite: a commit that fails fails every write of its group, and none is vi
       await store.close();
     }
   }));
+
+test('sqlite: close commits the writes already accepted, and refuses later ones', () =>
+  withDir(async (dir) => {
+    const path = join(dir, 'state.db');
+    const a = await openSqliteStore({ path, compaction: false });
+    const accepted = Array.from({ length: 100 }, (_, i) => a.create(`/q/${i}`, Buffer.from(String(i))));
+    await a.close();
+    const revisions = await Promise.all(accepted);
+    await assert.rejects(a.create('/q/late', Buffer.from('x')), isUnavailable);
+    const b = await openSqliteStore({ path, compaction: false });
+    try {
+      const { items } = await b.list({ prefix: '/q/' });
+      assert.equal(items.length, 100);
+      for (const kv of items) assert.equal(kv.modRevision, revisions[Number(kv.value.toString())]);
+    } finally {
+      await b.close();
+    }
+  }));
