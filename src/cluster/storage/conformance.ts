@@ -256,6 +256,84 @@ export function runStorageConformance(name: string, makeStore: MakeStore): void 
       for (const w of [...early, late]) w?.close();
     });
 
+    withStore('concurrent writes each get their own outcome, revision and event', async (store, p) => {
+      const n = 40;
+      const existing = Array.from({ length: n }, (_, i) => `${p}old/${i}`);
+      const created = new Map<string, number>();
+      for (const key of existing) created.set(key, await store.create(key, b('0')));
+      const start = await store.currentRevision();
+      const watch = store.watch({ prefix: p, fromRevision: start });
+
+      type Outcome = { key: string; value: string; revision?: number; error?: unknown };
+      const attempt = (key: string, value: string, write: () => Promise<number>): Promise<Outcome> =>
+        write().then(
+          (revision) => ({ key, value, revision }),
+          (error: unknown) => ({ key, value, error }),
+        );
+      // All in flight at once: two racing updates per existing key from the same revision
+      // (only one can win), an update from a revision already superseded, two racing
+      // creates per new key, an update and a delete of a key that does not exist.
+      const racingUpdates: Promise<Outcome>[][] = [];
+      const staleUpdates: Promise<Outcome>[] = [];
+      const racingCreates: Promise<Outcome>[][] = [];
+      const absent: Promise<Outcome>[] = [];
+      for (let i = 0; i < n; i++) {
+        const key = existing[i] as string;
+        const rev = created.get(key) as number;
+        racingUpdates.push(['a', 'b'].map((v) => attempt(key, `${v}${i}`, () => store.update(key, b(`${v}${i}`), rev))));
+        staleUpdates.push(attempt(key, 'stale', () => store.update(key, b('stale'), rev - 1)));
+        const fresh = `${p}new/${i}`;
+        racingCreates.push(['x', 'y'].map((v) => attempt(fresh, `${v}${i}`, () => store.create(fresh, b(`${v}${i}`)))));
+        absent.push(attempt(`${p}absent/${i}`, 'u', () => store.update(`${p}absent/${i}`, b('u'))));
+        absent.push(attempt(`${p}absent/${i}`, 'd', () => store.delete(`${p}absent/${i}`).then((d) => d.revision)));
+      }
+
+      const winners: Outcome[] = [];
+      for (const [group, loses] of [
+        [racingUpdates, isConflict],
+        [racingCreates, isAlreadyExists],
+      ] as const) {
+        for (const pair of group) {
+          const outcomes = await Promise.all(pair);
+          const won = outcomes.filter((o) => o.revision !== undefined);
+          assert.equal(won.length, 1, `exactly one of ${outcomes.map((o) => o.value).join(', ')} on ${outcomes[0]?.key} wins`);
+          winners.push(won[0] as Outcome);
+          const lost = outcomes.find((o) => o.revision === undefined);
+          assert.ok(loses(lost?.error), `the other is refused: ${String(lost?.error)}`);
+        }
+      }
+      for (const o of await Promise.all(staleUpdates)) assert.ok(isConflict(o.error), `stale update of ${o.key}: ${String(o.error)}`);
+      for (const o of await Promise.all(absent)) assert.ok(isNotFound(o.error), `write to absent ${o.key}: ${String(o.error)}`);
+
+      winners.sort((x, y) => (x.revision as number) - (y.revision as number));
+      const revisions = winners.map((w) => w.revision as number);
+      assert.equal(new Set(revisions).size, revisions.length, 'every write has its own revision');
+      assert.ok((revisions[0] as number) > start);
+      assert.equal(await store.currentRevision(), revisions[revisions.length - 1], 'refused writes bump nothing');
+
+      const events = await take(watch, winners.length);
+      watch.close();
+      assert.deepEqual(
+        events.map((e) => [e.modRevision, e.key, text(e.value)]),
+        winners.map((w) => [w.revision, w.key, w.value]),
+        'the watch sees every accepted write once, in revision order',
+      );
+      for (const w of winners) {
+        const kv = await store.get(w.key);
+        assert.equal(kv?.modRevision, w.revision);
+        assert.equal(text(kv?.value), w.value);
+      }
+    });
+
+    withStore('one list returns more than 4 MiB of values', async (store, p) => {
+      const value = Buffer.alloc(1024 * 1024, 'v');
+      for (let i = 0; i < 6; i++) await store.create(`${p}big/${i}`, value);
+      const all = await store.list({ prefix: `${p}big/` });
+      assert.equal(all.items.length, 6);
+      assert.equal(all.more, false);
+      for (const kv of all.items) assert.ok(kv.value.equals(value));
+    });
+
     withStore('a slow watcher is cut off without holding up writers or other watchers', async (store, p) => {
       const start = await store.currentRevision();
       const slow = store.watch({ prefix: p, fromRevision: start, maxBuffered: 20 });

@@ -59,6 +59,9 @@ export class EtcdStore implements Store {
     this.client = new Etcd3({
       hosts: options.endpoints,
       dialTimeout: timeoutMs,
+      // gRPC's default 4 MiB receive limit fails a range over a few thousand objects;
+      // etcd's own Go client lifts it to the maximum, and so do we.
+      grpcOptions: { 'grpc.max_receive_message_length': 2 ** 31 - 1 },
       // A deadline for every unary call; watch streams live as long as they are wanted.
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }),
     });

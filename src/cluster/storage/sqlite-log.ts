@@ -100,6 +100,12 @@ export class SqliteLog {
     return this.db.transaction(fn).immediate();
   }
 
+  /** Runs `fn`'s reads against one snapshot, so that no commit of another connection (the
+   * writer thread's) can land between them. */
+  read<T>(fn: () => T): T {
+    return this.db.transaction(fn).deferred();
+  }
+
   currentRevision(): number {
     return this.stmt.revision.get()?.seq ?? 0;
   }

@@ -32,8 +32,9 @@ interface Subscriber {
  * subscriber (so writes are never held up by watchers, and a burst of commits costs one
  * read). A watch that starts behind the hub's cursor first catches up by pulling pages of
  * history itself, as fast as its consumer reads, and joins the live set when it reaches
- * the cursor. Everything here runs on the one thread that also writes, so no commit can
- * slip between a catch-up read and joining the live set.
+ * the cursor. The cursor moves only in dispatch(), on this thread, so no commit can slip
+ * between a catch-up read and joining the live set; each batch of reads runs on one
+ * snapshot, so the writer thread's commits (or compactions) cannot land between them.
  */
 export class WatchHub {
   private cursor: number;
@@ -48,6 +49,7 @@ export class WatchHub {
     this.cursor = log.currentRevision();
   }
 
+  /** Called after each commit. */
   notify(): void {
     this.scheduled ??= setImmediate(() => {
       this.scheduled = undefined;
@@ -57,6 +59,10 @@ export class WatchHub {
 
   /** Hands every committed row to the live subscribers (also before compaction). */
   dispatch(): void {
+    this.log.read(() => this.dispatchSnapshot());
+  }
+
+  private dispatchSnapshot(): void {
     const current = this.log.currentRevision();
     if (this.live.size === 0) {
       this.cursor = current;
@@ -108,6 +114,10 @@ export class WatchHub {
 
   /** One page of history for a subscriber behind the cursor; false once it is live. */
   private catchUp(sub: Subscriber, page: number): boolean {
+    return this.log.read(() => this.catchUpSnapshot(sub, page));
+  }
+
+  private catchUpSnapshot(sub: Subscriber, page: number): boolean {
     const compacted = this.log.compactRevision();
     if (sub.cursor < compacted) {
       sub.queue.fail(gone(`watch at revision ${sub.cursor}: compacted (compact revision ${compacted})`));

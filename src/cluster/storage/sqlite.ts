@@ -1,8 +1,10 @@
-import { alreadyExists, conflict, gone, invalidArgument, notFound, unavailable } from '../../lib/index.js';
+import { BerthError, gone, invalidArgument, unavailable } from '../../lib/index.js';
 import { CompactionPolicy, defaultCompactionPolicy, type CompactionPolicyOptions } from './compaction-policy.js';
 import { checkKey, checkRevision, prefixEnd, rangeStart } from './keys.js';
 import { SqliteLog, type LogRow } from './sqlite-log.js';
+import { asBuffer, type WriteOp } from './sqlite-ops.js';
 import { WatchHub } from './sqlite-watch.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import type { DeleteResult, KeyValue, ListOptions, ListResult, Store, Watch, WatchOptions } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -20,7 +22,8 @@ const compactChunk = 10_000;
 function toKeyValue(row: LogRow): KeyValue {
   return {
     key: row.name,
-    value: row.value ?? Buffer.alloc(0),
+    // Rows from the writer thread arrive as plain Uint8Arrays.
+    value: row.value ? asBuffer(row.value) : Buffer.alloc(0),
     createRevision: row.create_revision,
     modRevision: row.id,
     version: row.version,
@@ -34,17 +37,26 @@ function toKeyValue(row: LogRow): KeyValue {
  * acknowledged only once it is on disk. (WAL with NORMAL would already survive a kill -9
  * of this process, since committed frames sit in the kernel's page cache, but not a power
  * cut or kernel crash; etcd fsyncs its WAL before acknowledging, and so do we.)
+ *
+ * The fsync is most of a write's cost, so writes go through group commit on a writer
+ * thread (SqliteWriter): the event loop keeps serving while a group commits, and the
+ * writes that arrive meanwhile share the next transaction, each still checked and
+ * revisioned on its own, in order. Reads use this thread's own connection; WAL lets them
+ * run beside the writer's transactions and see only committed groups.
  */
 export class SqliteStore implements Store {
-  private readonly log: SqliteLog;
   private readonly hub: WatchHub;
   private readonly timer: NodeJS.Timeout | undefined;
   private compacting: Promise<void> | undefined;
   private closed = false;
 
-  constructor(options: SqliteStoreOptions) {
-    this.log = new SqliteLog(options.path);
-    this.hub = new WatchHub(this.log, options.watchBuffer ?? 10_000);
+  private constructor(
+    private readonly log: SqliteLog,
+    private readonly writer: SqliteWriter,
+    hub: WatchHub,
+    options: SqliteStoreOptions,
+  ) {
+    this.hub = hub;
     if (options.compaction !== false) {
       const { intervalMs = 60_000, ...policyOptions } = options.compaction ?? {};
       const policy = new CompactionPolicy({ ...defaultCompactionPolicy, ...policyOptions });
@@ -53,6 +65,19 @@ export class SqliteStore implements Store {
         if (target !== undefined && !this.compacting) void this.compact(target).catch(() => undefined);
       }, intervalMs);
       this.timer.unref();
+    }
+  }
+
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    // This connection creates the schema before the writer thread opens its own.
+    const log = new SqliteLog(options.path);
+    try {
+      const hub = new WatchHub(log, options.watchBuffer ?? 10_000);
+      const writer = await SqliteWriter.start(options.path, () => hub.notify());
+      return new SqliteStore(log, writer, hub, options);
+    } catch (err) {
+      log.close();
+      throw err;
     }
   }
 
@@ -67,12 +92,14 @@ export class SqliteStore implements Store {
     this.ensureOpen();
     checkRevision('revision', options.revision);
     checkRevision('limit', options.limit);
-    const revision = this.readableRevision(options.revision);
     const limit = options.limit || 0;
     const range = { start: rangeStart(options.prefix, options.continueAfterKey), end: prefixEnd(options.prefix) };
-    const rows = this.log.listAt(range, revision, limit > 0 ? limit + 1 : -1);
-    const more = limit > 0 && rows.length > limit;
-    return { items: (more ? rows.slice(0, limit) : rows).map(toKeyValue), revision, more };
+    return this.log.read(() => {
+      const revision = this.readableRevision(options.revision);
+      const rows = this.log.listAt(range, revision, limit > 0 ? limit + 1 : -1);
+      const more = limit > 0 && rows.length > limit;
+      return { items: (more ? rows.slice(0, limit) : rows).map(toKeyValue), revision, more };
+    });
   }
 
   async count(prefix: string): Promise<number> {
@@ -88,39 +115,19 @@ export class SqliteStore implements Store {
   async create(key: string, value: Buffer): Promise<number> {
     this.ensureOpen();
     checkKey(key);
-    return this.commit(() => {
-      const cur = this.log.latest(key);
-      if (cur && !cur.deleted) throw alreadyExists(`key ${key} already exists`);
-      return this.log.append({
-        name: key, created: 1, deleted: 0, create_revision: 0, prev_revision: cur?.id ?? 0,
-        version: 1, value, old_value: null,
-      });
-    });
+    return (await this.commit({ op: 'create', key, value })).revision;
   }
 
   async update(key: string, value: Buffer, expectedModRevision?: number): Promise<number> {
     this.ensureOpen();
     checkKey(key);
-    return this.commit(() => {
-      const cur = this.current(key, expectedModRevision);
-      return this.log.append({
-        name: key, created: 0, deleted: 0, create_revision: cur.create_revision, prev_revision: cur.id,
-        version: cur.version + 1, value, old_value: cur.value,
-      });
-    });
+    return (await this.commit({ op: 'update', key, value, expectedModRevision })).revision;
   }
 
   async delete(key: string, expectedModRevision?: number): Promise<DeleteResult> {
     this.ensureOpen();
     checkKey(key);
-    let prev: LogRow | undefined;
-    const revision = this.commit(() => {
-      prev = this.current(key, expectedModRevision);
-      return this.log.append({
-        name: key, created: 0, deleted: 1, create_revision: prev.create_revision, prev_revision: prev.id,
-        version: 0, value: null, old_value: prev.value,
-      });
-    });
+    const { revision, prev } = await this.commit({ op: 'delete', key, expectedModRevision });
     return { revision, prev: toKeyValue(prev as LogRow) };
   }
 
@@ -130,7 +137,7 @@ export class SqliteStore implements Store {
     return this.hub.watch(options.prefix, options.fromRevision, options.maxBuffered);
   }
 
-  /** Compacts in chunks, yielding between them so that writes and reads go on. */
+  /** Compacts in chunks, one writer transaction each, so that writes and reads go on. */
   async compact(revision: number): Promise<void> {
     this.ensureOpen();
     checkRevision('revision', revision);
@@ -142,8 +149,7 @@ export class SqliteStore implements Store {
       for (let from = this.log.compactRevision(); from < revision && !this.closed; from = this.log.compactRevision()) {
         // Live watchers must have every row before it can be dropped.
         this.hub.dispatch();
-        this.log.compact(from, Math.min(revision, from + compactChunk));
-        await new Promise((resolve) => setImmediate(resolve));
+        await this.writer.compact(from, Math.min(revision, from + compactChunk));
       }
     };
     this.compacting = run().finally(() => {
@@ -157,6 +163,8 @@ export class SqliteStore implements Store {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.compacting;
+    // Writes accepted before close are committed (or refused) as usual.
+    await this.writer.close();
     this.hub.closeAll();
     this.log.close();
   }
@@ -174,23 +182,13 @@ export class SqliteStore implements Store {
     return requested;
   }
 
-  /** The live row of `key`, checked against the caller's precondition. */
-  private current(key: string, expectedModRevision: number | undefined): LogRow {
-    const cur = this.log.latest(key);
-    if (!cur || cur.deleted) throw notFound(`key ${key} not found`);
-    if (expectedModRevision !== undefined && cur.id !== expectedModRevision) {
-      throw conflict(`key ${key} was modified at revision ${cur.id}, expected ${expectedModRevision}`);
-    }
-    return cur;
-  }
-
-  private commit(fn: () => number): number {
-    const revision = this.log.write(fn);
-    this.hub.notify();
-    return revision;
+  private async commit(write: WriteOp): Promise<{ revision: number; prev?: LogRow }> {
+    const outcome = await this.writer.submit(write);
+    if (!outcome.ok) throw new BerthError(outcome.kind, outcome.message);
+    return outcome;
   }
 }
 
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
-  return new SqliteStore(options);
+export function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  return SqliteStore.open(options);
 }
