@@ -20,7 +20,7 @@ test('default profile: EPERM by default, x86 family arches, ordinary syscalls al
   for (const name of ['read', 'write', 'openat', 'execve', 'mmap', 'futex', 'epoll_wait', 'chroot', 'arch_prctl', 'setuid', 'wait4']) {
     assert.ok(ok.has(name), name);
   }
-  for (const name of ['mount', 'umount2', 'unshare', 'setns', 'reboot', 'init_module', 'kexec_load', 'keyctl', 'add_key', 'swapon', 'bpf', 'clock_settime', 'open_by_handle_at', 'personality', 'clone', 'clone3', 'socket']) {
+  for (const name of ['mount', 'umount2', 'unshare', 'setns', 'reboot', 'init_module', 'kexec_load', 'keyctl', 'add_key', 'swapon', 'bpf', 'clock_settime', 'open_by_handle_at', 'personality', 'clone', 'clone3', 'socket', 'io_uring_setup', 'io_uring_enter', 'io_uring_register']) {
     assert.ok(!ok.has(name), name);
   }
   assert.equal(new Set(p.syscalls?.[0]?.names).size, p.syscalls?.[0]?.names.length, 'no duplicate names');
