@@ -61,6 +61,9 @@ export function defaultSeccompProfile(capabilities: readonly string[], host: Sec
   }
   if (atLeast(host.kernel.version, PTRACE_SAFE_KERNEL)) for (const name of PTRACE_SYSCALLS) allowed.add(name);
 
+  // One argument-free rule: the kernel (5.11+) caches these verdicts and skips the filter for
+  // them. Argument rules cost a walk past all of them (libseccomp orders them last), so they
+  // are kept to the few syscalls whose arguments decide.
   const syscalls: SpecSyscallRule[] = [{ names: [...allowed].sort(), action: 'SCMP_ACT_ALLOW' }];
   for (const persona of ALLOWED_PERSONAS) {
     syscalls.push({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: persona, op: 'SCMP_CMP_EQ' }] });
