@@ -68,9 +68,9 @@ interface Built {
   output: string;
 }
 
-async function build(dockerfile: string, options: Partial<BuildRequest> = {}): Promise<Built> {
-  let output = '';
-  const request: BuildRequest = {
+/** A build request over the shared context, with Docker's defaults and `options` on top. */
+function buildRequest(dockerfile: string, options: Partial<BuildRequest>, forceRemove: boolean): BuildRequest {
+  return {
     dockerfile,
     dockerfileName: 'Dockerfile',
     context: { root: contextDir, ignore: loadDockerignore('') },
@@ -80,30 +80,21 @@ async function build(dockerfile: string, options: Partial<BuildRequest> = {}): P
     noCache: false,
     pull: false,
     remove: true,
-    forceRemove: false,
+    forceRemove,
     ...options,
   };
-  const result = await new Builder(engine, request, { stream: (t) => (output += t), aux: () => undefined }).run();
+}
+
+async function build(dockerfile: string, options: Partial<BuildRequest> = {}): Promise<Built> {
+  let output = '';
+  const result = await new Builder(engine, buildRequest(dockerfile, options, false), { stream: (t) => (output += t), aux: () => undefined }).run();
   return { imageId: result.imageId, output };
 }
 
 async function buildFails(dockerfile: string, options: Partial<BuildRequest> = {}): Promise<{ message: string; output: string }> {
   let output = '';
-  const request: BuildRequest = {
-    dockerfile,
-    dockerfileName: 'Dockerfile',
-    context: { root: contextDir, ignore: loadDockerignore('') },
-    tags: [],
-    buildArgs: {},
-    labels: {},
-    noCache: false,
-    pull: false,
-    remove: true,
-    forceRemove: true,
-    ...options,
-  };
   try {
-    await new Builder(engine, request, { stream: (t) => (output += t), aux: () => undefined }).run();
+    await new Builder(engine, buildRequest(dockerfile, options, true), { stream: (t) => (output += t), aux: () => undefined }).run();
   } catch (err) {
     return { message: (err as Error).message, output };
   }
