@@ -4,7 +4,7 @@
  * each one), reached
  *
  *   berth -p 127.0.0.1::80        through berth's DNAT to the container
- *   berth container address       the same server at its own address on the bridge
+ *   berth container address       a second such container at its own address on the bridge
  *   podman -p 127.0.0.1::80       podman's published port (its bridge network), the anchor
  *
  * Each case runs BENCH_ROUNDS rounds of BENCH_SECONDS, interleaved (each round starting with
@@ -22,12 +22,12 @@
  * BENCH_SUBNET (the berth daemon's default subnet, default 10.231.0.0/24), BENCH_PODMAN_SUBNET
  * (10.232.0.0/24), BENCH_DIR (parent of the temp dir).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { load as loadHere, one, PAGE, type LoadRequest, type LoadResult } from './http-load.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -42,7 +42,6 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const berthBin = path.join(repo, 'bin', 'berth');
 const PODMAN_RUN_FLAGS = ['--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 const HTTPD = ['httpd', '-f', '-p', '80', '-h', '/www'];
-const PAGE = 'x'.repeat(512) + '\n';
 
 function command(file: string, args: string[]): string {
   const r = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -56,45 +55,32 @@ function attempt(file: string, args: string[]): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface LoadResult {
-  requests: number;
-  errors: number;
-  latenciesMs: number[];
-  elapsedMs: number;
-}
+/** The load client: a forked process serving load requests one at a time, or this process with BENCH_LOAD_IN_PROCESS=1. */
+class LoadClient {
+  private readonly child: ChildProcess | undefined;
 
-function one(host: string, port: number): Promise<number> {
-  const start = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/index.html', agent: false }, (res) => {
-      let bytes = 0;
-      res.on('data', (c: Buffer) => (bytes += c.length));
-      res.on('end', () => (res.statusCode === 200 && bytes === PAGE.length ? resolve(Number(process.hrtime.bigint() - start) / 1e6) : reject(new Error(`status ${res.statusCode}, ${bytes} bytes`))));
+  constructor() {
+    if (process.env['BENCH_LOAD_IN_PROCESS'] !== '1') this.child = fork(fileURLToPath(new URL('./http-load.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  }
+
+  run(host: string, port: number, ms: number): Promise<LoadResult> {
+    const request: LoadRequest = { host, port, ms, connections };
+    const child = this.child;
+    if (!child) return loadHere(request);
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`the load client exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (result: LoadResult) => {
+        child.off('exit', onExit);
+        resolve(result);
+      });
+      child.send(request);
     });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-  });
-}
+  }
 
-/** `connections` loops sending requests one after another until the time is up. */
-async function load(host: string, port: number, ms: number): Promise<LoadResult> {
-  const result: LoadResult = { requests: 0, errors: 0, latenciesMs: [], elapsedMs: 0 };
-  const start = Date.now();
-  const end = start + ms;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (Date.now() < end) {
-        try {
-          result.latenciesMs.push(await one(host, port));
-          result.requests++;
-        } catch {
-          result.errors++;
-        }
-      }
-    }),
-  );
-  result.elapsedMs = Date.now() - start;
-  return result;
+  close(): void {
+    this.child?.disconnect();
+  }
 }
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -197,10 +183,16 @@ async function main(): Promise<void> {
     const tarball = lab.makeImage();
     await lab.startDaemon();
     lab.docker(['import', '--change', 'CMD ["sh"]', tarball, 'netbench:1']);
-    const id = lab.docker(['run', '-d', ...berthFlags, '-p', '127.0.0.1::80', 'netbench:1', ...HTTPD]).trim();
-    const published = Number(/:(\d+)\s*$/.exec(lab.docker(['port', id, '80']))?.[1]);
-    const address = lab.docker(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', id]).trim();
+    // A container per case, as podman's: the server keeps every closed connection in TIME_WAIT
+    // in its own netns, and clients reaching it by two paths (DNAT'd and direct) carry unrelated
+    // TCP timestamps from the same source address, so one case's TIME_WAITs refuse the other's
+    // SYNs (PAWS) and slow it down.
+    const publishedId = lab.docker(['run', '-d', ...berthFlags, '-p', '127.0.0.1::80', 'netbench:1', ...HTTPD]).trim();
+    const published = Number(/:(\d+)\s*$/.exec(lab.docker(['port', publishedId, '80']))?.[1]);
+    const directId = lab.docker(['run', '-d', ...berthFlags, 'netbench:1', ...HTTPD]).trim();
+    const address = lab.docker(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', directId]).trim();
     await until('berth httpd', serves('127.0.0.1', published));
+    await until('berth httpd', serves(address, 80));
 
     const cases: Array<{ name: string; host: string; port: number }> = [
       { name: 'berth -p 127.0.0.1::80', host: '127.0.0.1', port: published },
@@ -220,14 +212,19 @@ async function main(): Promise<void> {
       }
     }
     const results = cases.map((): LoadResult[] => []);
-    for (const c of cases) await load(c.host, c.port, 500); // warm-up
-    // Interleaved, and each round starts with another case, so that drift in the machine spreads over all.
-    for (let round = 0; round < rounds; round++) {
-      for (let k = 0; k < cases.length; k++) {
-        const i = (round + k) % cases.length;
-        const c = cases[i];
-        if (c !== undefined) results[i]?.push(await load(c.host, c.port, seconds * 1000));
+    const client = new LoadClient();
+    try {
+      for (const c of cases) await client.run(c.host, c.port, 500); // warm-up
+      // Interleaved, and each round starts with another case, so that drift in the machine spreads over all.
+      for (let round = 0; round < rounds; round++) {
+        for (let k = 0; k < cases.length; k++) {
+          const i = (round + k) % cases.length;
+          const c = cases[i];
+          if (c !== undefined) results[i]?.push(await client.run(c.host, c.port, seconds * 1000));
+        }
       }
+    } finally {
+      client.close();
     }
     const rows = cases.map((c, i) => summarize(c.name, results[i] ?? []));
     const anchor = rows.find((r) => r.name.startsWith('podman'));
