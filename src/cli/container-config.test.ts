@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseCommandArgs } from './args.js';
-import { buildCreateRequest } from './container-config.js';
+import { buildCreateRequest, parseUlimit } from './container-config.js';
 import { runOptions } from './run-options.js';
 
 const build = (args: string[]): ReturnType<typeof buildCreateRequest> => {
@@ -71,6 +71,8 @@ test('conflicting and malformed run flags are usage errors', () => {
     ['-m', 'lots', 'img'],
     ['--restart', 'sometimes', 'img'],
     ['--pids-limit', 'many', 'img'],
+    ['--ulimit', 'nofile', 'img'],
+    ['--ulimit', 'nofile=2048:1024', 'img'],
     [],
   ]) {
     assert.throws(() => build(args), { kind: 'invalid-argument' }, args.join(' '));
@@ -83,4 +85,11 @@ test('--log-driver and --log-opt become HostConfig.LogConfig', () => {
   assert.deepEqual(build(['--log-driver', 'local', 'img']).body.HostConfig.LogConfig, { Type: 'local', Config: {} });
   assert.equal(build(['img']).body.HostConfig.LogConfig, undefined);
   assert.throws(() => build(['--log-opt', 'max-size', 'img']), /invalid --log-opt "max-size": use key=value/);
+});
+
+test('--ulimit NAME=SOFT[:HARD] becomes HostConfig.Ulimits, the hard limit defaulting to the soft one', () => {
+  assert.deepEqual(parseUlimit('nofile=512:1024'), { Name: 'nofile', Soft: 512, Hard: 1024 });
+  assert.deepEqual(parseUlimit('nproc=300'), { Name: 'nproc', Soft: 300, Hard: 300 });
+  assert.deepEqual(parseUlimit('core=-1:-1'), { Name: 'core', Soft: -1, Hard: -1 });
+  assert.throws(() => parseUlimit('core=-1:10'), /soft limit must be less than or equal to hard limit/);
 });

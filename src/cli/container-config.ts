@@ -56,6 +56,7 @@ export interface HostConfig {
   NanoCpus?: number;
   CpuShares?: number;
   PidsLimit?: number;
+  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
   RestartPolicy?: RestartPolicy;
   Init?: boolean;
   Privileged?: boolean;
@@ -143,6 +144,7 @@ function hostConfig(flags: CreateFlags): HostConfig {
   if (flags.cpus !== undefined) host.NanoCpus = parseCpus(flags.cpus);
   if (flags['cpu-shares'] !== undefined) host.CpuShares = parseInteger('--cpu-shares', flags['cpu-shares']);
   if (flags['pids-limit'] !== undefined) host.PidsLimit = parseInteger('--pids-limit', flags['pids-limit']);
+  if (flags.ulimit?.length) host.Ulimits = flags.ulimit.map(parseUlimit);
   if (flags.restart !== undefined) host.RestartPolicy = parseRestartPolicy(flags.restart);
   if (flags.init) host.Init = true;
   if (flags.privileged) host.Privileged = true;
@@ -240,3 +242,13 @@ export function parseHealthcheck(flags: CreateFlags): Healthcheck | undefined {
 }
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c, at: number) => (at ? '-' : '') + c.toLowerCase());
+
+/** `--ulimit nofile=1024[:2048]` (the hard limit defaults to the soft one; -1: unlimited), as the docker CLI reads it. */
+export function parseUlimit(spec: string): { Name: string; Soft: number; Hard: number } {
+  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(spec);
+  if (m === null) throw invalidArgument(`invalid argument "${spec}" for "--ulimit" flag: expected NAME=SOFT[:HARD]`);
+  const soft = Number(m[2]);
+  const hard = m[3] === undefined ? soft : Number(m[3]);
+  if (hard !== -1 && (soft === -1 || soft > hard)) throw invalidArgument(`invalid argument "${spec}" for "--ulimit" flag: ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+  return { Name: m[1] as string, Soft: soft, Hard: hard };
+}

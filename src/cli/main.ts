@@ -57,7 +57,7 @@ Images:
 Containers:
   run [OPTIONS] IMAGE [COMMAND] [ARG...]   Create and start a container (-d, -i, -t, --rm, --name,
                          -e, --env-file, -w, -u, --entrypoint, -l, -m, --memory-swap, --cpus,
-                         --cpu-shares, --pids-limit, --restart, --health-*, --init, --privileged,
+                         --cpu-shares, --pids-limit, --ulimit, --restart, --health-*, --init, --privileged,
                          --cap-add, --cap-drop, --read-only, --security-opt, --network, -h,
                          --network-alias, --ip, -p [IP:][HOST:]CTR[/udp], -P, --expose, --dns,
                          --dns-search, --dns-option, --add-host NAME:IP,

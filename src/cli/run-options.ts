@@ -25,6 +25,7 @@ export const createOptions = {
   cpus: { type: 'string' },
   'cpu-shares': { type: 'string', short: 'c' },
   'pids-limit': { type: 'string' },
+  ulimit: { type: 'string', multiple: true },
   restart: { type: 'string' },
   'health-cmd': { type: 'string' },
   'health-interval': { type: 'string' },

@@ -116,6 +116,16 @@ describe('docker run --log-opt and --init', () => {
       ok(await docker(['stop', '-t', '10', 'with-init']), 'stop');
       assert.equal(ok(await docker(['wait', 'with-init']), 'wait').stdout.trim(), '143');
     });
+
+    test('--ulimit sets the process limits and inspect reports them; a bad one is refused', async () => {
+      const r = ok(await docker(['run', '--name', 'limited', '--ulimit', 'nofile=512:1024', '--ulimit', 'nproc=300', IMAGE, 'sh', '-c', 'ulimit -Sn; ulimit -Hn; ulimit -u']), 'run --ulimit');
+      assert.deepEqual(r.stdout.trim().split('\n'), ['512', '1024', '300']);
+      const limits = JSON.parse(ok(await docker(['inspect', '-f', '{{json .HostConfig.Ulimits}}', 'limited']), 'inspect').stdout) as unknown;
+      assert.deepEqual(limits, [{ Name: 'nofile', Hard: 1024, Soft: 512 }, { Name: 'nproc', Hard: 300, Soft: 300 }]);
+      const bad = await docker(['run', '--rm', '--ulimit', 'nosuch=1:1', IMAGE, 'true']);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /nosuch/);
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ContainerCreateRequest, HealthcheckConfig, MountPropagation, MountRequest, ResourceLimits, RestartPolicy } from '../../engine/index.js';
+import type { ContainerCreateRequest, HealthcheckConfig, MountPropagation, MountRequest, ResourceLimits, RestartPolicy, Ulimit } from '../../engine/index.js';
 import { invalidArgument } from '../../lib/index.js';
 import { parseLogConfig } from './log-config.js';
 
@@ -163,6 +163,20 @@ function healthcheck(fields: Fields | undefined): HealthcheckConfig | undefined 
   return out;
 }
 
+/** HostConfig.Ulimits: `[{"Name": "nofile", "Soft": 1024, "Hard": 2048}]`. */
+function ulimits(host: Fields): Ulimit[] | undefined {
+  const list = host.objects('Ulimits');
+  if (!list?.length) return undefined;
+  return list.map((u, i) => {
+    const name = u.string('Name');
+    const soft = u.integer('Soft');
+    const hard = u.integer('Hard');
+    if (name === undefined || name === '') throw invalidArgument(`invalid HostConfig.Ulimits[${i}].Name: a limit name is required`);
+    if (soft === undefined || hard === undefined) throw invalidArgument(`invalid HostConfig.Ulimits[${i}]: Soft and Hard are required`);
+    return { name, soft, hard };
+  });
+}
+
 function resources(host: Fields): ResourceLimits | undefined {
   const out: ResourceLimits = {};
   const read: Array<[keyof ResourceLimits, string]> = [
@@ -306,6 +320,7 @@ export function parseCreateRequest(body: unknown, name: string | null, warnings:
     autoRemove: host.boolean('AutoRemove'),
     restartPolicy: restartPolicy(host.object('RestartPolicy')),
     resources: resources(host),
+    ulimits: ulimits(host),
     privileged: host.boolean('Privileged'),
     capAdd: host.strings('CapAdd'),
     capDrop: host.strings('CapDrop'),

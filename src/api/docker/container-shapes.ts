@@ -179,7 +179,7 @@ function hostConfigShape(record: ContainerRecord): object {
     MemorySwappiness: null,
     OomKillDisable: null,
     PidsLimit: limits.pidsLimit ?? null,
-    Ulimits: [],
+    Ulimits: (r.ulimits ?? []).map((u) => ({ Name: u.name, Hard: u.hard, Soft: u.soft })),
     CpuCount: 0,
     CpuPercent: 0,
     IOMaximumIOps: 0,

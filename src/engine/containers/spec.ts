@@ -79,6 +79,7 @@ export function specInput(request: ContainerCreateRequest, config: ContainerConf
     resources: resourcesInput(request.resources ?? {}),
     cgroupsPath: ctx.cgroupsPath,
   };
+  if (request.ulimits?.length) input.rlimits = request.ulimits.map((u) => ({ type: u.name, soft: u.soft, hard: u.hard }));
   if (security.seccomp !== undefined) input.seccomp = security.seccomp;
   return input;
 }

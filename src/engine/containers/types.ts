@@ -36,6 +36,13 @@ export interface ResourceLimits {
   pidsLimit?: number;
 }
 
+/** One rlimit as Docker names it: `nofile`, `nproc`, … with soft and hard values (-1: unlimited). */
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
 export type MountPropagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
 
 /** One structured mount as `--mount` gives it (Docker's HostConfig.Mounts entry). */
@@ -99,6 +106,8 @@ export interface ContainerCreateRequest {
   autoRemove?: boolean;
   restartPolicy?: RestartPolicy;
   resources?: ResourceLimits;
+  /** Process rlimits (`--ulimit nofile=1024:2048`): Docker's HostConfig.Ulimits. */
+  ulimits?: Ulimit[];
   privileged?: boolean;
   capAdd?: string[];
   capDrop?: string[];
