@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { unmountAllUnder } from '../../src/layers/index.js';
-import { run, tempRoot, type RunResult } from '../helpers/berth.js';
+import { ok, tempRoot } from '../helpers/berth.js';
 import { privateCgroupParent, removeCgroupParent } from '../helpers/cgroups.js';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { dockerCli, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { killContainerLeftovers } from '../helpers/leftovers.js';
 import { makeBusyboxRootfs } from '../helpers/rootfs.js';
 
@@ -20,14 +20,7 @@ describe('docker run --log-opt and --init', () => {
   const cgroupParent = privateCgroupParent('berth-ro');
   const IMAGE = 'robox:1';
   let daemon: TestDaemon | undefined;
-  const docker = (args: string[]): Promise<RunResult> =>
-    run('timeout', ['-s', 'KILL', '60', 'docker', ...args], {
-      env: { ...process.env, DOCKER_HOST: `unix://${daemon?.socketPath ?? ''}`, DOCKER_CONFIG: path.join(t.dir, 'docker-config') },
-    });
-  const ok = (r: RunResult, what: string): RunResult => {
-    assert.equal(r.code, 0, `${what}: ${r.stderr}`);
-    return r;
-  };
+  const docker = dockerCli(t.dir, () => daemon);
 
   before(async () => {
     const { tarball } = await makeBusyboxRootfs(t.dir);

@@ -51,3 +51,9 @@ export function execText(file: string, args: string[]): Promise<string> {
     ),
   );
 }
+
+/** Asserts that a command succeeded (its stderr in the message) and passes its result on. */
+export function ok(r: RunResult, what: string): RunResult {
+  if (r.code !== 0) throw new Error(`${what} exited with ${r.code}: ${r.stderr}`);
+  return r;
+}

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { berthBin } from './berth.js';
+import { berthBin, run, type RunResult } from './berth.js';
 
 export interface TestDaemon {
   socketPath: string;
@@ -52,4 +52,16 @@ function accepts(socketPath: string): Promise<boolean> {
     });
     probe.on('error', () => resolve(false));
   });
+}
+
+/**
+ * The real docker CLI against a test daemon: `docker(args)` runs it (killed after 60 s) with
+ * DOCKER_HOST on the daemon's socket and a private DOCKER_CONFIG under `dir`. `daemon` is
+ * read at each call, so a test may start the daemon later or restart it.
+ */
+export function dockerCli(dir: string, daemon: () => TestDaemon | undefined, extraEnv: NodeJS.ProcessEnv = {}): (args: string[]) => Promise<RunResult> {
+  return (args) =>
+    run('timeout', ['-s', 'KILL', '60', 'docker', ...args], {
+      env: { ...process.env, DOCKER_HOST: `unix://${daemon()?.socketPath ?? ''}`, DOCKER_CONFIG: path.join(dir, 'docker-config'), ...extraEnv },
+    });
 }
