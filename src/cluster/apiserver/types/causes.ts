@@ -73,3 +73,14 @@ export function invalidMessage(kind: string, name: string, causes: readonly Fiel
   const body = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`;
   return `${kind} ${JSON.stringify(name)} is invalid: ${body}`;
 }
+
+/** An int-or-percent such as maxSurge or minAvailable: a non-negative number or `N%` with N ≤ 100. */
+export function intOrPercent(v: unknown, path: string, causes: Causes): void {
+  if (typeof v === 'number') {
+    if (v < 0) causes.invalid(path, v, 'must be greater than or equal to 0');
+  } else if (typeof v === 'string') {
+    const m = /^([0-9]+)%$/.exec(v);
+    if (!m) causes.invalid(path, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
+    else if (Number(m[1]) > 100) causes.invalid(path, v, 'must not be greater than 100%');
+  }
+}

@@ -1,5 +1,5 @@
 /** apps/v1 workloads: Deployment, ReplicaSet, DaemonSet, StatefulSet. */
-import type { Causes } from '../causes.js';
+import { intOrPercent, type Causes } from '../causes.js';
 import type { KubeObject, Strategy } from '../index.js';
 import { labelSelectorSchema, objectMetaSchema, subdomainName, topLevel, validateLabels } from '../meta.js';
 import { podTemplateSpecSchema, pvcSpecSchema } from '../core-schema.js';
@@ -60,16 +60,6 @@ function nonNegative(spec: KubeObject, fields: string[], causes: Causes): void {
   }
 }
 
-/** An int-or-percent such as maxSurge; returns the problem or undefined. */
-function intOrPercent(v: unknown, path: string, causes: Causes): void {
-  if (typeof v === 'number') {
-    if (v < 0) causes.invalid(path, v, 'must be greater than or equal to 0');
-  } else if (typeof v === 'string') {
-    const m = /^([0-9]+)%$/.exec(v);
-    if (!m) causes.invalid(path, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
-    else if (Number(m[1]) > 100) causes.invalid(path, v, 'must not be greater than 100%');
-  }
-}
 const isZero = (v: unknown): boolean => v === 0 || v === '0%';
 
 /** Status counters the controllers write: never negative, and no more ready or available replicas than replicas. */

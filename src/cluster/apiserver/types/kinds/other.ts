@@ -3,7 +3,7 @@
  * networking.k8s.io/v1 Ingress, coordination.k8s.io/v1 Lease, discovery.k8s.io/v1
  * EndpointSlice and events.k8s.io/v1 Event.
  */
-import type { Causes } from '../causes.js';
+import { intOrPercent, type Causes } from '../causes.js';
 import type { KubeObject, Strategy } from '../index.js';
 import { conditionSchema, labelSelectorSchema, subdomainName, topLevel } from '../meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isIP, isIPv4, isIPv6, isPathSegmentName, isQualifiedName, isQuantity, isValidPortName, isValidPortNum } from '../names.js';
@@ -168,16 +168,6 @@ const pdbSchema = topLevel('io.k8s.api.policy.v1.PodDisruptionBudget', {
   }, { name: 'io.k8s.api.policy.v1.PodDisruptionBudgetStatus', required: ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods'] }),
 });
 
-function intOrPercentCheck(v: unknown, path: string, causes: Causes): void {
-  if (typeof v === 'number') {
-    if (v < 0) causes.invalid(path, v, 'must be greater than or equal to 0');
-  } else if (typeof v === 'string') {
-    const m = /^([0-9]+)%$/.exec(v);
-    if (!m) causes.invalid(path, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
-    else if (Number(m[1]) > 100) causes.invalid(path, v, 'must not be greater than 100%');
-  }
-}
-
 export function pdbStrategy(): Strategy {
   return makeStrategy({
     type: resourceType({ group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], subresources: ['status'], usesGeneration: true }),
@@ -186,8 +176,8 @@ export function pdbStrategy(): Strategy {
     validate(pdb, causes) {
       const spec = pdb.spec ?? {};
       if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined) causes.invalid('spec', spec, 'minAvailable and maxUnavailable cannot be both set');
-      intOrPercentCheck(spec.minAvailable, 'spec.minAvailable', causes);
-      intOrPercentCheck(spec.maxUnavailable, 'spec.maxUnavailable', causes);
+      intOrPercent(spec.minAvailable, 'spec.minAvailable', causes);
+      intOrPercent(spec.maxUnavailable, 'spec.maxUnavailable', causes);
       if (spec.selector) labelSelectorCheck(spec.selector, 'spec.selector', causes);
       const policies = ['AlwaysAllow', 'IfHealthyBudget'];
       if (spec.unhealthyPodEvictionPolicy !== undefined && !policies.includes(spec.unhealthyPodEvictionPolicy)) causes.notSupported('spec.unhealthyPodEvictionPolicy', spec.unhealthyPodEvictionPolicy, policies);
