@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rm, rmdir, symlink } from 'node:fs/promises';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Readable } from 'node:stream';
@@ -16,9 +16,8 @@ import tarStream from 'tar-stream';
 import { Builder, buildFromArchive, type BuildRequest } from '../../src/build/index.js';
 import { loadDockerignore } from '../../src/build/context/index.js';
 import { openEngine, type Engine } from '../../src/engine/index.js';
-import { mountsUnder } from '../../src/layers/index.js';
-import { detectHost } from '../../src/runtime/index.js';
 import { execText } from '../helpers/berth.js';
+import { closeTestEngine } from '../helpers/engine.js';
 import { makeBusyboxRootfs } from '../helpers/rootfs.js';
 
 const BASE = 'berth-test/busybox:latest';
@@ -44,24 +43,7 @@ before(async () => {
   await engine.images.importRootfs(fs.createReadStream(tarball), { reference: BASE, changes: ['CMD ["sh"]'] });
 });
 
-after(async () => {
-  try {
-    if (engine !== undefined) {
-      for (const c of await engine.containers.list({ all: true }).catch(() => [])) {
-        await engine.containers.remove(c.id, { force: true }).catch(() => undefined);
-      }
-      await engine.close();
-    }
-    const left = await mountsUnder(dir);
-    for (const m of left) await execText('umount', ['-l', m]).catch(() => undefined);
-    assert.deepEqual(left, [], 'mounts left under the temp root');
-  } finally {
-    const host = await detectHost();
-    for (const h of host.cgroup.v1) await rmdir(path.join(h.mountpoint, cgroupParent)).catch(() => undefined);
-    if (host.cgroup.unifiedMountpoint !== undefined) await rmdir(path.join(host.cgroup.unifiedMountpoint, cgroupParent)).catch(() => undefined);
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
-  }
-});
+after(() => closeTestEngine(engine, dir, cgroupParent));
 
 interface Built {
   imageId: string;

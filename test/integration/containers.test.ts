@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { rm, rmdir, symlink } from 'node:fs/promises';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, afterEach, before, test } from 'node:test';
@@ -15,8 +15,8 @@ import tar from 'tar-stream';
 import { openEngine, type ContainerCreateRequest, type ContainerEvent, type ContainerRecord, type Engine, type ExecRequest } from '../../src/engine/index.js';
 import { mountsUnder } from '../../src/layers/index.js';
 import { errorKind } from '../../src/lib/index.js';
-import { detectHost } from '../../src/runtime/index.js';
 import { execText } from '../helpers/berth.js';
+import { closeTestEngine } from '../helpers/engine.js';
 import { makeBusyboxRootfs } from '../helpers/rootfs.js';
 
 const IMAGE = 'berth-test/busybox:latest';
@@ -52,24 +52,7 @@ afterEach(async () => {
   assert.deepEqual(await engine.containers.list({ all: true }), []);
 });
 
-after(async () => {
-  try {
-    if (engine !== undefined) {
-      for (const c of await engine.containers.list({ all: true }).catch(() => [])) {
-        await engine.containers.remove(c.id, { force: true }).catch(() => undefined);
-      }
-      await engine.close();
-    }
-    const left = await mountsUnder(dir);
-    for (const m of left) await execText('umount', ['-l', m]).catch(() => undefined);
-    assert.deepEqual(left, [], 'mounts left under the temp root');
-  } finally {
-    const host = await detectHost();
-    for (const h of host.cgroup.v1) await rmdir(path.join(h.mountpoint, cgroupParent)).catch(() => undefined);
-    if (host.cgroup.unifiedMountpoint !== undefined) await rmdir(path.join(host.cgroup.unifiedMountpoint, cgroupParent)).catch(() => undefined);
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
-  }
-});
+after(() => closeTestEngine(engine, dir, cgroupParent));
 
 async function create(request: Partial<ContainerCreateRequest> & { cmd?: string[] }): Promise<string> {
   const { id } = await engine.containers.create({ image: IMAGE, ...request });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { rm, symlink } from 'node:fs/promises';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, afterEach, before, test } from 'node:test';
@@ -15,7 +15,8 @@ import tar from 'tar-stream';
 import { openEngine, type ContainerCreateRequest, type Engine } from '../../src/engine/index.js';
 import { mountsUnder } from '../../src/layers/index.js';
 import { execText } from '../helpers/berth.js';
-import { privateCgroupParent, removeCgroupParent } from '../helpers/cgroups.js';
+import { privateCgroupParent } from '../helpers/cgroups.js';
+import { closeTestEngine } from '../helpers/engine.js';
 import { makeBusyboxRootfs } from '../helpers/rootfs.js';
 
 const IMAGE = 'berth-test/vol:1';
@@ -58,20 +59,7 @@ afterEach(async () => {
   for (const c of await engine.containers.list({ all: true })) await engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
 });
 
-after(async () => {
-  try {
-    if (engine !== undefined) {
-      for (const c of await engine.containers.list({ all: true }).catch(() => [])) await engine.containers.remove(c.id, { force: true }).catch(() => undefined);
-      await engine.close();
-    }
-    const left = await mountsUnder(dir);
-    for (const m of left) await execText('umount', ['-l', m]).catch(() => undefined);
-    assert.deepEqual(left, [], 'mounts left under the temp root');
-  } finally {
-    await removeCgroupParent(cgroupParent);
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
-  }
-});
+after(() => closeTestEngine(engine, dir, cgroupParent));
 
 /** Runs a container to its exit; its output (stdout and stderr) and exit code. */
 async function runIn(request: Partial<ContainerCreateRequest>, script: string): Promise<{ id: string; exitCode: number; output: string }> {
